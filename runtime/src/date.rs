@@ -1,0 +1,1 @@
+//! Date and time helpers that compiled `user_time` parsers call.
