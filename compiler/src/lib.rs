@@ -19,3 +19,84 @@ pub mod source;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use source::Source;
+pub mod generate;
+pub mod ir;
+pub mod lower;
+
+mod builder;
+mod macro_input;
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+
+pub use builder::{BuildError, Builder};
+
+/// How to compile a mapper.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Path of the runtime crate in generated code (default `::hookmap`).
+    pub runtime: TokenStream,
+    /// The generated type's name (default: the file stem in CamelCase).
+    pub type_name: Option<String>,
+    /// The config name when the file sets none (default: the file stem).
+    pub config_name: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { runtime: quote::quote!(::hookmap), type_name: None, config_name: None }
+    }
+}
+
+/// What compiling a mapper produced.
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// The generated items: the mapper type and its `Mapper` impl.
+    pub tokens: TokenStream,
+    /// The generated type's name.
+    pub type_name: String,
+    /// The mapper's config name (`config_name`, or the file stem).
+    pub config_name: String,
+    /// Files read, to rebuild when they change.
+    pub tracked_files: Vec<PathBuf>,
+}
+
+/// Compiles one mapper file: parse, lower, generate.
+pub fn compile(source: &Source, options: &Options) -> Result<Output, Diagnostics> {
+    let mapper = frontend::parse(source).map_err(|list| Diagnostics::new(source, list))?;
+    let stem = file_stem(&source.name);
+    let names = lower::Names {
+        type_name: options.type_name.clone().unwrap_or_else(|| generate::camel_case(&stem)),
+        default_config_name: options.config_name.clone().unwrap_or(stem),
+    };
+    let plan = lower::lower(&mapper, &names).map_err(|list| Diagnostics::new(source, list))?;
+    let tokens = generate::generate(&plan, &options.runtime, &source.name);
+    Ok(Output {
+        tokens,
+        type_name: plan.type_name,
+        config_name: plan.config_name,
+        tracked_files: source.path.iter().cloned().collect(),
+    })
+}
+
+/// Formats generated tokens as Rust source (prettyplease). Used by the `Builder`, the snapshot
+/// tests and `hookmap expand`.
+pub fn format(tokens: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        // Generated code always parses; fall back to the raw tokens rather than panic.
+        Err(_) => tokens.to_string(),
+    }
+}
+
+/// The file name without directories and extension: `mappers/lead_form.json` → `lead_form`.
+fn file_stem(name: &str) -> String {
+    std::path::Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or("mapper").to_owned()
+}
+
+#[doc(hidden)]
+/// Entry point of `hookmap-macros`; not a stable API.
+pub mod __macro {
+    pub use crate::macro_input::expand;
+}

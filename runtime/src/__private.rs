@@ -29,8 +29,18 @@ pub use crate::{
 pub type Raw<'de> = &'de RawValue;
 
 /// Reads the whole payload as `T` and checks that nothing follows it.
+///
+/// The payload is checked to be UTF-8 as a whole first: serde_json checks only the strings it
+/// decodes, and a payload with invalid bytes in a skipped member is no JSON either.
 pub fn read<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, MapError> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
+    let text = std::str::from_utf8(payload).map_err(|e| {
+        let before = &payload[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        MapError::invalid_payload_at(line, column)
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(&mut de).map_err(|e| MapError::invalid_payload(&e))?;
     de.end().map_err(|e| MapError::invalid_payload(&e))?;
     Ok(value)
@@ -323,12 +333,64 @@ fn is_null(raw: Raw<'_>) -> bool {
 
 /// The unescaped text of a captured JSON string, borrowed when it has no escapes.
 fn string_text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
-    let text = raw.get();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+    let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') { Some(Cow::Owned(unescape(inner))) } else { Some(Cow::Borrowed(inner)) }
+}
+
+/// Decodes the escapes of a JSON string's contents (already validated by the parser).
+///
+/// JSON allows `\uD800`-style escapes of lone surrogates, which no Rust string can hold; they
+/// become U+FFFD, as in a lossy UTF-16 decode, rather than failing the whole payload.
+fn unescape(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at + 1..];
+        let mut consumed = 1;
+        match escape.as_bytes().first() {
+            Some(b'"') => out.push('"'),
+            Some(b'\\') => out.push('\\'),
+            Some(b'/') => out.push('/'),
+            Some(b'b') => out.push('\u{8}'),
+            Some(b'f') => out.push('\u{c}'),
+            Some(b'n') => out.push('\n'),
+            Some(b'r') => out.push('\r'),
+            Some(b't') => out.push('\t'),
+            Some(b'u') => {
+                let high = hex4(escape.get(1..5));
+                consumed = 5;
+                let c = match high {
+                    Some(h @ 0xD800..=0xDBFF) => {
+                        let low =
+                            escape.get(5..7).filter(|s| *s == "\\u").and_then(|_| hex4(escape.get(7..11)));
+                        match low {
+                            Some(l @ 0xDC00..=0xDFFF) => {
+                                consumed = 11;
+                                char::from_u32(0x10000 + ((h - 0xD800) << 10) + (l - 0xDC00))
+                            }
+                            _ => None,
+                        }
+                    }
+                    Some(code) => char::from_u32(code),
+                    None => None,
+                };
+                out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            _ => out.push(char::REPLACEMENT_CHARACTER),
+        }
+        rest = escape.get(consumed..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+fn hex4(digits: Option<&str>) -> Option<u32> {
+    let digits = digits?;
+    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        u32::from_str_radix(digits, 16).ok()
     } else {
-        Some(Cow::Borrowed(inner))
+        None
     }
 }
 
@@ -495,4 +557,110 @@ pub fn check_type(raw: Option<Raw<'_>>, ty: JsonType) -> Result<(), Problem> {
         JsonType::Array => "an array",
     };
     if ok { Ok(()) } else { Err(Problem::WrongType { expected, found: type_word(raw) }) }
+}
+
+/// Reads a captured value as `T`; nothing captured reads as `T::default()`.
+pub fn reread_or_default<'de, T: Deserialize<'de> + Default>(raw: Option<Raw<'de>>) -> Result<T, MapError> {
+    match raw {
+        Some(raw) => reread(raw),
+        None => Ok(T::default()),
+    }
+}
+
+/// A required field: nothing there is [`Problem::Missing`].
+pub fn required<T>(result: Result<Option<T>, Problem>) -> Result<T, Problem> {
+    result.and_then(|value| value.ok_or(Problem::Missing))
+}
+
+/// A compiled `user_time` parser: text in, epoch milliseconds out.
+pub type TimeParser = fn(&str) -> Option<i64>;
+
+/// Turns a `user_time` value into epoch milliseconds: integers are in `unit` milliseconds,
+/// strings go through the mapper's compiled formats.
+pub fn user_time(
+    input: TimeInput<'_>,
+    unit: i64,
+    parse: Option<TimeParser>,
+    formats: &'static str,
+) -> Result<i64, Problem> {
+    match input {
+        TimeInput::Integer(n) => scale(n, unit),
+        TimeInput::Text(text) => match parse {
+            Some(parse) => parse(&text).ok_or_else(|| Problem::BadTime { text: text.into_owned(), formats }),
+            None => Err(Problem::WrongType {
+                expected: "an integer (epoch milliseconds; strings need formats.user_time)",
+                found: "a string",
+            }),
+        },
+    }
+}
+
+/// `#MERGE`: the date, a space and the time, read with the mapper's formats.
+pub fn merge(date: &str, time: &str, parse: TimeParser, formats: &'static str) -> Result<i64, Problem> {
+    let text = format!("{date} {time}");
+    parse(&text).ok_or(Problem::BadTime { text, formats })
+}
+
+/// Collects the problems of one payload, so that every one is reported and nothing of a payload
+/// with a problem is imported.
+#[derive(Debug, Default)]
+pub struct Sink {
+    details: Vec<Detail>,
+}
+
+impl Sink {
+    /// No problems yet.
+    pub fn new() -> Self {
+        Sink::default()
+    }
+
+    /// The value of an output field, or `None` after recording its problem.
+    pub fn field<T>(
+        &mut self,
+        result: Result<T, Problem>,
+        field: &'static str,
+        path: &'static str,
+        index: Option<usize>,
+        pointer: impl FnOnce() -> String,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.details.push(detail(problem, field, path, pointer(), index));
+                None
+            }
+        }
+    }
+
+    /// Records a failed `payload_validations` rule, or a missing iterated array.
+    pub fn check(
+        &mut self,
+        result: Result<(), Problem>,
+        path: &'static str,
+        index: Option<usize>,
+        pointer: impl FnOnce() -> String,
+    ) {
+        if let Err(problem) = result {
+            self.details.push(validation_detail(problem, path, pointer(), index));
+        }
+    }
+
+    /// Whether nothing went wrong so far.
+    pub fn is_clean(&self) -> bool {
+        self.details.is_empty()
+    }
+
+    /// `value` when nothing went wrong, else every problem recorded.
+    pub fn finish<T>(self, value: T) -> Result<T, MapError> {
+        if self.details.is_empty() { Ok(value) } else { Err(MapError::new(self.details)) }
+    }
+}
+
+/// The elements of an iterated array, or the problem when it is missing or not an array.
+pub fn elements<T>(seq: &Option<Seq<T>>) -> Result<&[T], Problem> {
+    match seq {
+        Some(Seq::Array(items)) => Ok(items),
+        Some(Seq::Other { found }) => Err(Problem::WrongType { expected: "an array", found }),
+        None => Err(Problem::Missing),
+    }
 }

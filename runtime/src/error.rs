@@ -66,6 +66,13 @@ impl MapError {
         MapError { details: vec![detail] }
     }
 
+    /// The error for a payload that is not JSON, at a 1-based line and column.
+    pub fn invalid_payload_at(line: usize, column: usize) -> Self {
+        let mut detail = Detail::new(INVALID_PAYLOAD);
+        detail.position = Some((line, column));
+        MapError { details: vec![detail] }
+    }
+
     /// The error code, always `e_9004`.
     pub fn code(&self) -> &'static str {
         "e_9004"

@@ -39,10 +39,20 @@ pub use hookmap_macros::mapper;
 
 /// Includes a mapper that a build script generated with `hookmap_compiler::Builder`.
 ///
-/// `include_mapper!("lead_form")` includes `$OUT_DIR/lead_form.rs`.
+/// `include_mapper!("lead_form")` includes `$OUT_DIR/lead_form.rs`, which defines
+/// `pub struct LeadForm;`.
 #[macro_export]
 macro_rules! include_mapper {
     ($name:literal) => {
         ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
+/// Includes every mapper a build script generated with `hookmap_compiler::Builder`, and
+/// `pub static MAPPERS: &[&dyn hookmap::Mapper]` listing them.
+#[macro_export]
+macro_rules! include_mappers {
+    () => {
+        ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/all_mappers.rs"));
     };
 }

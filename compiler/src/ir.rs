@@ -1,0 +1,162 @@
+//! The read plan of a mapper: which parts of the payload are read, into which records.
+//!
+//! [`crate::lower`] builds it from the typed [`crate::model::Mapper`]; [`crate::generate`] turns it
+//! into Rust. Paths are resolved here into a tree of the members and elements the mapper reads, so
+//! the generated code reads the payload once and skips everything else.
+
+use crate::date::TimeFormat;
+use crate::model::{JsonType, Literal, MappingType, Platform};
+
+/// Index of a node in [`Scope::nodes`].
+pub type NodeId = usize;
+
+/// A value read by the generated code: a node captured whole in a scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slot {
+    /// The scope: 0 is the payload, `k` an element of the `k`-th iterated array.
+    pub scope: usize,
+    /// The node in that scope.
+    pub node: NodeId,
+}
+
+/// The whole plan.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The Rust type name to generate.
+    pub type_name: String,
+    /// `partner_name`.
+    pub partner_name: String,
+    /// `config_name` or the file stem.
+    pub config_name: String,
+    /// `mapping_type`.
+    pub mapping_type: MappingType,
+    /// Scope 0 is the payload; scope `k` (k ≥ 1) is one element of the array that
+    /// [`Scope::array`] of scope `k - 1` names. Records are made in the last scope.
+    pub scopes: Vec<Scope>,
+    /// `payload_validations`, checked before mapping.
+    pub validations: Vec<Check>,
+    /// How each record is built.
+    pub record: RecordPlan,
+}
+
+/// The members and elements read in one scope, as a tree rooted at node 0.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// The nodes; node 0 is the scope's value itself.
+    pub nodes: Vec<Node>,
+    /// The node whose elements form the next scope (`[*]` of a batching mapper).
+    pub array: Option<NodeId>,
+    /// The JSONPath of that array, up to and including its `[*]`, for messages.
+    pub array_path: String,
+}
+
+/// One place in the payload the mapper reads.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    /// Members read from it when it is an object, in first-use order.
+    pub members: Vec<(String, NodeId)>,
+    /// Elements read from it by index when it is an array, in first-use order.
+    pub indices: Vec<(i64, NodeId)>,
+    /// Whether the value itself is used (a field, an attribute, `create_all`, a validation).
+    pub whole: bool,
+    /// The steps from the scope's value to this node, for JSON pointers in errors.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a resolved path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A member name.
+    Member(String),
+    /// An array index (negative from the end).
+    Index(i64),
+}
+
+/// A `payload_validations` rule.
+#[derive(Clone, Debug)]
+pub struct Check {
+    /// The value checked.
+    pub slot: Slot,
+    /// The mapper's path, for messages.
+    pub path: String,
+    /// The type it must have.
+    pub ty: JsonType,
+}
+
+/// Where a field's value comes from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A constant of the mapper.
+    Literal(Literal),
+    /// A value of the payload, with the mapper's path for messages.
+    Read {
+        /// The value.
+        slot: Slot,
+        /// The mapper's JSONPath.
+        path: String,
+    },
+}
+
+/// How `user_time` is obtained.
+#[derive(Clone, Debug)]
+pub struct TimePlan {
+    /// Where the value comes from.
+    pub source: TimeInput,
+    /// `formats.user_time`, in order.
+    pub formats: Vec<TimeFormat>,
+    /// The formats as written, joined for messages.
+    pub formats_text: String,
+    /// The mapper's time zone, an IANA name.
+    pub timezone: Option<String>,
+}
+
+/// The value `user_time` is read from.
+#[derive(Clone, Debug)]
+pub enum TimeInput {
+    /// One value.
+    Read {
+        /// The value.
+        slot: Slot,
+        /// The mapper's JSONPath.
+        path: String,
+    },
+    /// `#MERGE`: the date, a space, the time.
+    Merge {
+        /// The date value and its path.
+        date: (Slot, String),
+        /// The time value and its path.
+        time: (Slot, String),
+    },
+}
+
+/// `attr` or `user_attributes`.
+#[derive(Clone, Debug, Default)]
+pub struct AttributesPlan {
+    /// Explicit keys in mapper order.
+    pub entries: Vec<(String, Input)>,
+    /// The object `create_all` copies, and its path.
+    pub create_all: Option<(Slot, String)>,
+}
+
+/// How one record is built.
+#[derive(Clone, Debug)]
+pub struct RecordPlan {
+    /// `customer_id`.
+    pub customer_id: Option<Input>,
+    /// `anon_id` (events).
+    pub anon_id: Option<Input>,
+    /// `event_name` (events).
+    pub event_name: Option<Input>,
+    /// `user_time`.
+    pub user_time: Option<TimePlan>,
+    /// `platform` (events).
+    pub platform: Platform,
+    /// `app_version` (events).
+    pub app_version: Input,
+    /// `update_existing_only` (users).
+    pub update_existing_only: Option<bool>,
+    /// `attr` (events).
+    pub attr: AttributesPlan,
+    /// `user_attributes`.
+    pub user_attributes: AttributesPlan,
+}

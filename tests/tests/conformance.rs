@@ -1,0 +1,70 @@
+//! The mapper conformance suite (`../shared/conformance/cases`), every case through the
+//! `Builder` and through `mapper!`.
+
+mod builder {
+    include!(concat!(env!("OUT_DIR"), "/builder/all_mappers.rs"));
+}
+mod cases {
+    include!(concat!(env!("OUT_DIR"), "/conformance_builder.rs"));
+}
+mod macros {
+    include!(concat!(env!("OUT_DIR"), "/conformance_macro.rs"));
+}
+
+use hookmap_tests::{check, exchanges};
+
+fn run(label: &str, cases: &[(&str, &dyn hookmap::Mapper)]) -> (usize, Vec<String>) {
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for (case, mapper) in cases {
+        match exchanges(case) {
+            Ok(list) => {
+                for exchange in &list {
+                    match check(*mapper, exchange) {
+                        Ok(()) => passed += 1,
+                        Err(why) => failures.push(format!("[{label}] {case}: {why}")),
+                    }
+                }
+            }
+            Err(why) => failures.push(format!("[{label}] {case}: {why}")),
+        }
+    }
+    (passed, failures)
+}
+
+#[test]
+fn conformance_suite() {
+    // Mappers that use what the compiler cannot compile yet must be refused at build time with
+    // that reason, never mapped wrongly.
+    let wrongly_rejected: Vec<String> = cases::REJECTED_CASES
+        .iter()
+        .filter(|(_, message)| !message.contains("not supported yet"))
+        .map(|(case, message)| format!("{case} was rejected:\n{message}"))
+        .collect();
+    assert_eq!(
+        cases::BUILDER_CASES.len() + cases::REJECTED_CASES.len(),
+        cases::CASE_COUNT,
+        "every case directory is either compiled or rejected"
+    );
+    assert_eq!(builder::MAPPERS.len(), cases::BUILDER_CASES.len());
+
+    let (builder_passed, mut failures) = run("builder", cases::BUILDER_CASES);
+    let (macro_passed, macro_failures) = run("macro", macros::MACRO_CASES);
+    failures.extend(macro_failures);
+    failures.extend(wrongly_rejected);
+    for failure in &failures {
+        eprintln!("{failure}");
+    }
+    let skipped: usize =
+        cases::REJECTED_CASES.iter().map(|(case, _)| exchanges(case).map_or(1, |list| list.len())).sum();
+    println!(
+        "conformance: {} passed, {} failed, {} skipped",
+        builder_passed + macro_passed,
+        failures.len(),
+        skipped * 2
+    );
+    for (case, _) in cases::REJECTED_CASES.iter().filter(|(_, m)| m.contains("not supported yet")) {
+        println!("conformance: {case} rejected at build time: not supported yet");
+    }
+    assert!(failures.is_empty(), "{} conformance failures", failures.len());
+}
