@@ -144,6 +144,7 @@ impl Builder {
                 runtime: runtime.clone(),
                 type_name: Some(crate::generate::camel_case(&stem)),
                 config_name: Some(stem.clone()),
+                samples: Vec::new(),
             };
             match crate::compile(&source, &options) {
                 Ok(output) => {

@@ -41,11 +41,13 @@ pub struct Options {
     pub type_name: Option<String>,
     /// The config name when the file sets none (default: the file stem).
     pub config_name: Option<String>,
+    /// Sample payloads the mapper must read without error.
+    pub samples: Vec<Source>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { runtime: quote::quote!(::hookmap), type_name: None, config_name: None }
+        Options { runtime: quote::quote!(::hookmap), type_name: None, config_name: None, samples: Vec::new() }
     }
 }
 

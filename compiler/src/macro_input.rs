@@ -77,6 +77,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         runtime: args.runtime.as_ref().map_or_else(|| quote!(::hookmap), |p| quote!(#p)),
         type_name: args.name.as_ref().map(ToString::to_string),
         config_name: None,
+        samples: Vec::new(),
     };
     let fallback_name = args.name.as_ref().map_or_else(
         || {

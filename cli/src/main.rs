@@ -1,0 +1,129 @@
+//! `hookmap`: checks mapper files the way the build does, for CI and editors, and prints the code
+//! a mapper compiles to.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hookmap_compiler::{Options, Source};
+
+#[derive(Parser)]
+#[command(name = "hookmap", version, about = "Check webhook mappers and show the Rust they compile to")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Checks mappers; exits with 1 when any has an error.
+    Check {
+        /// Mapper files.
+        #[arg(required = true)]
+        mappers: Vec<PathBuf>,
+        /// A sample payload every mapper is checked against (repeatable).
+        #[arg(long = "sample", value_name = "FILE")]
+        samples: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Prints the Rust code a mapper compiles to, formatted.
+    Expand {
+        /// The mapper file.
+        mapper: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// rustc-style text on standard error.
+    Text,
+    /// A JSON array of diagnostics on standard output.
+    Json,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check { mappers, samples, format } => check(&mappers, &samples, format),
+        Command::Expand { mapper } => expand(&mapper),
+    }
+}
+
+fn read(path: &Path) -> Result<Source, String> {
+    let name = path.to_string_lossy().into_owned();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Source { name, text, path: Some(path.to_path_buf()) }),
+        Err(e) => Err(format!("error: cannot read {name}: {e}")),
+    }
+}
+
+fn options(samples: &[Source]) -> Options {
+    Options { samples: samples.to_vec(), ..Options::default() }
+}
+
+fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitCode {
+    let mut samples = Vec::new();
+    for path in sample_paths {
+        match read(path) {
+            Ok(sample) => samples.push(sample),
+            Err(message) => {
+                eprintln!("{message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut failed = false;
+    let mut json = Vec::new();
+    for path in mappers {
+        let source = match read(path) {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("{message}");
+                failed = true;
+                continue;
+            }
+        };
+        match hookmap_compiler::compile(&source, &options(&samples)) {
+            Ok(_) => {
+                if format == Format::Text {
+                    eprintln!("ok: {}", source.name);
+                }
+            }
+            Err(diagnostics) => {
+                failed = true;
+                match format {
+                    Format::Text => eprintln!("{diagnostics}"),
+                    Format::Json => json.push(diagnostics.to_json()),
+                }
+            }
+        }
+    }
+    if format == Format::Json {
+        // Each mapper's diagnostics are a JSON array; together they form one array.
+        let items: Vec<&str> =
+            json.iter().map(|a| a.trim().trim_start_matches('[').trim_end_matches(']').trim()).filter(|s| !s.is_empty()).collect();
+        println!("[{}]", items.join(","));
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn expand(path: &Path) -> ExitCode {
+    let source = match read(path) {
+        Ok(source) => source,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match hookmap_compiler::compile(&source, &Options::default()) {
+        Ok(output) => {
+            println!("{}", hookmap_compiler::format(&output.tokens));
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+hookmap::mapper!(pathh = "mappers/lead.json");
+
+fn main() {}

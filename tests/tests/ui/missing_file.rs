@@ -1,0 +1,3 @@
+hookmap::mapper!("mappers/does_not_exist.json");
+
+fn main() {}
