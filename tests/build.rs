@@ -1,10 +1,22 @@
-//! Compiles every mapper of the conformance suite (`../../shared/conformance/cases`) with the
-//! `Builder`, and writes `mapper!` invocations for the same files, so the tests run each case
-//! through both entry points. A case the compiler rejects is recorded with its message; the
-//! conformance test accepts only a "not supported yet" rejection there.
+//! Generates the code the end-to-end tests include from `$OUT_DIR`, with the compiler, the way a
+//! user's build script would: the conformance suite's mappers (through the `Builder`, and as
+//! `mapper!` invocations) and a table of date parsers.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+use hookmap_compiler::date::{generate_parser, parse_format, timezone_variant};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+fn main() {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    conformance(&manifest, &out_dir);
+    date_parsers(&out_dir);
+    println!("cargo:rerun-if-changed=build.rs");
+}
 
 const CASES: &str = "../../shared/conformance/cases";
 
@@ -21,7 +33,7 @@ fn main() {
         let path = format!("{CASES}/{case}/mapper.json");
         println!("cargo:rerun-if-changed={path}");
         let result =
-            hookmap_compiler::Builder::new().mapper_as(&path, case).manifest_dir(&manifest).generate();
+            hookmap_compiler::Builder::new().mapper_as(&path, case).manifest_dir(manifest).generate();
         match result {
             Ok(_) => compiled.push(case.clone()),
             Err(e) => rejected.push((case.clone(), e.to_string())),
@@ -31,7 +43,7 @@ fn main() {
     let builder_dir = out.join("builder");
     std::fs::create_dir_all(&builder_dir).expect("create OUT_DIR/builder");
     let mut builder = hookmap_compiler::Builder::new();
-    builder.manifest_dir(&manifest).out_dir(&builder_dir).emit_rerun_if_changed(false);
+    builder.manifest_dir(manifest).out_dir(&builder_dir).emit_rerun_if_changed(false);
     for case in &compiled {
         builder.mapper_as(format!("{CASES}/{case}/mapper.json"), case);
     }
@@ -76,4 +88,86 @@ fn case_names(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// `$OUT_DIR/date_parsers.rs` for `tests/date_formats.rs`: one parser per entry of the table
+/// below (function name, `formats.user_time` entries, mapper `timezone`), and `ZONES`, every
+/// zone of chrono-tz with the `Tz` variant the compiler names for it.
+fn date_parsers(out_dir: &Path) {
+    // The seed patterns of the Connected Sources reference and the conformance suite first,
+    // then the extras.
+    const PARSERS: &[(&str, &[&str], Option<&str>)] = &[
+        ("ymd", &["yyyy-MM-dd"], None),
+        ("ymd_slashes", &["yyyy/MM/dd"], None),
+        ("dmy_slashes", &["dd/MM/yyyy"], None),
+        ("dmy_dashes", &["dd-MM-yyyy"], None),
+        ("ymd_hms", &["yyyy-MM-dd HH:mm:ss"], None),
+        ("dmy_dashes_hms", &["dd-MM-yyyy HH:mm:ss"], None),
+        ("dmy_slashes_hms", &["dd/MM/yyyy HH:mm:ss"], None),
+        ("ymd_slashes_hms", &["yyyy/MM/dd HH:mm:ss"], None),
+        ("iso_rfc822", &["yyyy-MM-dd'T'HH:mm:ssZ"], None),
+        ("micros", &["yyyy-MM-dd HH:mm:ss.SSSSSS"], None),
+        ("micros_literal_z", &["yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"], None),
+        ("dmy_t_rfc822", &["dd/MM/yyyy'T'HH:mm:ssZ"], None),
+        ("dmy_micros_literal_z", &["dd-MM-yyyy'T'HH:mm:ss.SSSSSS'Z'"], None),
+        ("kolkata", &["yyyy-MM-dd HH:mm:ss"], Some("Asia/Kolkata")),
+        ("offset_or_date", &["yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd"], None),
+        ("epoch_seconds", &["epoch_seconds"], None),
+        ("epoch_millis", &["epoch_millis"], None),
+        // Extras.
+        ("month_abbr", &["dd MMM yyyy"], None),
+        ("month_full", &["MMMM d, yyyy"], None),
+        ("rfc2822", &["EEE, dd MMM yyyy HH:mm:ss Z"], None),
+        ("weekday_clock", &["EEEE, MMMM d, yyyy h:mm a"], None),
+        ("us_clock", &["MM/dd/yyyy hh:mm:ss a"], None),
+        ("iso_hours", &["yyyy-MM-dd'T'HH:mm:ssX"], None),
+        ("iso_basic", &["yyyy-MM-dd'T'HH:mm:ssXX"], None),
+        ("iso_extended_millis", &["yyyy-MM-dd'T'HH:mm:ss.SSSXXX"], None),
+        ("iso_nanos", &["yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSXXX"], None),
+        ("tenths", &["yyyy-MM-dd HH:mm:ss.S"], None),
+        ("two_digit_year", &["dd.MM.yy"], None),
+        ("compact", &["yyyyMMddHHmmss"], None),
+        ("single_digits", &["d/M/yyyy H:m:s"], None),
+        ("quoted_text", &["yyyy-MM-dd 'at' HH:mm 'o''clock'"], None),
+        ("unicode_literals", &["yyyy年MM月dd日"], None),
+        ("utc_by_name", &["yyyy-MM-dd HH:mm"], Some("UTC")),
+        ("new_york", &["yyyy-MM-dd HH:mm:ss"], Some("America/New_York")),
+        (
+            "new_york_list",
+            &["yyyy-MM-dd'T'HH:mm:ssXXX", "yyyy-MM-dd HH:mm", "epoch_millis"],
+            Some("America/New_York"),
+        ),
+        ("kolkata_with_offset", &["yyyy-MM-dd'T'HH:mm:ssXXX"], Some("Asia/Kolkata")),
+        ("kolkata_literal_z", &["yyyy-MM-dd'T'HH:mm:ss'Z'"], Some("Asia/Kolkata")),
+        ("gmt_minus_5", &["yyyy-MM-dd HH:mm:ss"], Some("Etc/GMT-5")),
+    ];
+
+    let runtime = quote!(::hookmap);
+    let mut items = TokenStream::new();
+    for &(name, formats, timezone) in PARSERS {
+        let formats: Vec<_> = formats
+            .iter()
+            .map(|format| parse_format(format).unwrap_or_else(|e| panic!("{name}: {format}: {e}")))
+            .collect();
+        items.extend(generate_parser(&format_ident!("{name}"), &formats, timezone, &runtime));
+    }
+    let zones = chrono_tz::TZ_VARIANTS.iter().map(|zone| {
+        let name = zone.name();
+        let variant = timezone_variant(name).unwrap_or_else(|| panic!("{name} is not a zone"));
+        quote!((#name, #runtime::__private::chrono_tz::Tz::#variant))
+    });
+    items.extend(quote! {
+        const ZONES: &[(&str, #runtime::__private::chrono_tz::Tz)] = &[#(#zones),*];
+    });
+    write_rust(&out_dir.join("date_parsers.rs"), items);
+}
+
+/// Writes `tokens` formatted, unless the file already holds that text (so that the tests are
+/// not rebuilt for nothing).
+fn write_rust(path: &Path, tokens: TokenStream) {
+    let text = format!("// @generated by tests/build.rs. Do not edit.\n\n{}", hookmap_compiler::format(&tokens));
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return;
+    }
+    fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
