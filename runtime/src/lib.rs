@@ -26,7 +26,8 @@ mod value;
 
 #[doc(hidden)]
 pub mod __private;
-pub mod date;
+/// Date and time primitives that compiled `user_time` parsers call.
+pub use hookmap_date as date;
 
 pub use error::{Detail, INVALID_PAYLOAD, MapError};
 pub use mapper::{Mapper, MapperInfo, MappingType};

@@ -12,9 +12,11 @@ use std::ops::Range;
 
 use proc_macro2::{Ident, Span, TokenStream};
 
+mod evaluate;
 mod generate;
 pub mod pattern;
 
+pub use evaluate::evaluate;
 pub use pattern::Item;
 
 /// One entry of `formats.user_time`.

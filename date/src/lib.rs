@@ -1,10 +1,13 @@
-//! Date and time primitives that compiled `user_time` parsers call.
+//! Date and time primitives that compiled `user_time` parsers call (re-exported by the runtime
+//! as `hookmap::date`).
 //!
 //! `hookmap-compiler` reads each date pattern of a mapper (`yyyy-MM-dd HH:mm:ss`) at build time
-//! and emits a parser made of calls to this module, one per pattern field:
+//! and emits a parser made of calls to this crate, one per pattern field. The compiler also
+//! calls the same functions to check a mapper's sample payloads at build time, so a sample and a
+//! live webhook are read alike.
 //!
 //! ```
-//! use hookmap::date::{Civil, Input};
+//! use hookmap_date::{Civil, Input};
 //!
 //! // What the compiler emits for `dd/MM/yyyy`.
 //! fn parse(text: &str) -> Option<i64> {
@@ -24,6 +27,9 @@
 //!
 //! Every function returns `None` on input it cannot read; none of them panics or allocates,
 //! whatever the text.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
