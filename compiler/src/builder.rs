@@ -2,12 +2,14 @@
 //!
 //! ```no_run
 //! // build.rs
-//! fn main() {
-//!     if let Err(e) = hookmap_compiler::Builder::new().mappers_in("mappers").compile() {
-//!         eprintln!("{e}");
-//!         std::process::exit(1);
-//!     }
-//! }
+//! # fn main() -> Result<(), hookmap_compiler::BuildError> {
+//! hookmap_compiler::Builder::new()
+//!     .mappers_in("mappers")
+//!     .mapper("partners/lead_form.json")
+//!     .sample("partners/samples/lead_form.json")
+//!     .compile()?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Then, in the crate: `hookmap::include_mapper!("lead_form");` for one mapper, or
@@ -24,13 +26,25 @@ use crate::{Diagnostics, Options, Source};
 /// Compiles mapper files into Rust files in `OUT_DIR`.
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
-    /// Files with the name to generate them under (`None`: the file stem).
-    mappers: Vec<(PathBuf, Option<String>)>,
+    mappers: Vec<MapperFile>,
     directories: Vec<PathBuf>,
     runtime: Option<String>,
     out_dir: Option<PathBuf>,
     manifest_dir: Option<PathBuf>,
     rerun_if_changed: Option<bool>,
+    /// A misuse found while configuring, reported by `generate`.
+    pending_error: Option<String>,
+}
+
+/// A mapper file to compile.
+#[derive(Clone, Debug, Default)]
+struct MapperFile {
+    /// Relative to the manifest directory.
+    path: PathBuf,
+    /// The name to generate it under (`None`: the file stem).
+    name: Option<String>,
+    /// Sample payloads it must read.
+    samples: Vec<PathBuf>,
 }
 
 /// One generated file.
@@ -82,14 +96,26 @@ impl Builder {
 
     /// Adds one mapper file (relative to the crate's manifest directory).
     pub fn mapper(&mut self, path: impl Into<PathBuf>) -> &mut Self {
-        self.mappers.push((path.into(), None));
+        self.mappers.push(MapperFile { path: path.into(), ..MapperFile::default() });
+        self
+    }
+
+    /// Adds a sample payload of the mapper added last (by [`Builder::mapper`] or
+    /// [`Builder::mapper_as`]): the build fails when the mapper cannot read it (a path that
+    /// matches nothing in any sample, a value of the wrong type, a failed validation).
+    pub fn sample(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        if let Some(last) = self.mappers.last_mut() {
+            last.samples.push(path.into());
+        } else {
+            self.pending_error = Some("Builder::sample must follow the mapper it belongs to".to_owned());
+        }
         self
     }
 
     /// Adds one mapper file under another name than its stem: `name` gives the output file
     /// (`name.rs`), the type (`name` in CamelCase) and the default config name.
     pub fn mapper_as(&mut self, path: impl Into<PathBuf>, name: impl Into<String>) -> &mut Self {
-        self.mappers.push((path.into(), Some(name.into())));
+        self.mappers.push(MapperFile { path: path.into(), name: Some(name.into()), samples: Vec::new() });
         self
     }
 
@@ -134,9 +160,17 @@ impl Builder {
             Some(path) => path.parse().map_err(|e| BuildError::Io(format!("runtime path `{path}`: {e}")))?,
             None => quote!(::hookmap),
         };
+        if let Some(message) = &self.pending_error {
+            return Err(BuildError::Io(message.clone()));
+        }
         let mut files = Vec::new();
         let mut failed = Vec::new();
-        for (relative, as_name) in self.files(&base)? {
+        for MapperFile { path: relative, name: as_name, samples: sample_paths } in self.files(&base)? {
+            let mut samples = Vec::new();
+            for sample in &sample_paths {
+                let name = sample.to_string_lossy();
+                samples.push(Source::read(&base, &name).map_err(|d| BuildError::Io(d.message))?);
+            }
             let name = relative.to_string_lossy().into_owned();
             let source = Source::read(&base, &name).map_err(|d| BuildError::Io(d.message))?;
             let stem = as_name.unwrap_or_else(|| crate::file_stem(&name));
@@ -144,7 +178,7 @@ impl Builder {
                 runtime: runtime.clone(),
                 type_name: Some(crate::generate::camel_case(&stem)),
                 config_name: Some(stem.clone()),
-                samples: Vec::new(),
+                samples,
             };
             match crate::compile(&source, &options) {
                 Ok(output) => {
@@ -191,8 +225,10 @@ impl Builder {
             for dir in &self.directories {
                 println!("cargo:rerun-if-changed={}", base.join(dir).display());
             }
-            for (file, _) in self.files(&base)? {
-                println!("cargo:rerun-if-changed={}", base.join(file).display());
+            for file in self.files(&base)? {
+                for path in std::iter::once(&file.path).chain(&file.samples) {
+                    println!("cargo:rerun-if-changed={}", base.join(path).display());
+                }
             }
         }
         let files = self.generate()?;
@@ -214,19 +250,20 @@ impl Builder {
         Ok(files)
     }
 
-    /// The mapper files, relative to `base`, in the order given (directories sorted by name).
-    fn files(&self, base: &Path) -> Result<Vec<(PathBuf, Option<String>)>, BuildError> {
+    /// The mapper files, relative to `base`, in the order given (directories sorted by name),
+    /// with the name to generate them under and their samples.
+    fn files(&self, base: &Path) -> Result<Vec<MapperFile>, BuildError> {
         let mut files = self.mappers.clone();
         for dir in &self.directories {
             let entries = std::fs::read_dir(base.join(dir))
                 .map_err(|e| BuildError::Io(format!("cannot list `{}`: {e}", base.join(dir).display())))?;
-            let mut found: Vec<(PathBuf, Option<String>)> = entries
+            let mut found: Vec<MapperFile> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.file_name())
                 .filter(|n| Path::new(n).extension().is_some_and(|x| x == "json"))
-                .map(|n| (dir.join(n), None))
+                .map(|n| MapperFile { path: dir.join(n), ..MapperFile::default() })
                 .collect();
-            found.sort();
+            found.sort_by(|a, b| a.path.cmp(&b.path));
             files.extend(found);
         }
         Ok(files)

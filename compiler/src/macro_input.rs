@@ -11,17 +11,19 @@ use syn::{Ident, LitStr, Token};
 use crate::{Options, Source, generate};
 
 /// The macro's arguments: `"path"` or `key = value, ...` with keys `path`, `source`, `name`,
-/// `runtime`.
+/// `runtime`, `samples`.
 struct MacroInput {
     path: Option<LitStr>,
     source: Option<LitStr>,
     name: Option<Ident>,
     runtime: Option<syn::Path>,
+    samples: Vec<LitStr>,
 }
 
 impl Parse for MacroInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = MacroInput { path: None, source: None, name: None, runtime: None };
+        let mut args =
+            MacroInput { path: None, source: None, name: None, runtime: None, samples: Vec::new() };
         if input.peek(LitStr) {
             args.path = Some(input.parse()?);
             if input.is_empty() {
@@ -37,10 +39,18 @@ impl Parse for MacroInput {
                 "source" => args.source = Some(input.parse()?),
                 "name" => args.name = Some(input.parse()?),
                 "runtime" => args.runtime = Some(input.parse()?),
+                "samples" => {
+                    let list;
+                    syn::bracketed!(list in input);
+                    let items = list.parse_terminated(|p| p.parse::<LitStr>(), Token![,])?;
+                    args.samples.extend(items);
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown key `{other}`; expected `path`, `source`, `name` or `runtime`"),
+                        format!(
+                            "unknown key `{other}`; expected `path`, `source`, `name`, `runtime` or `samples`"
+                        ),
                     ));
                 }
             }
@@ -73,11 +83,26 @@ pub fn expand(input: TokenStream) -> TokenStream {
         (None, Some(text)) => Ok(Source::inline("<inline mapper>", text.value())),
         (None, None) => Err(crate::Diagnostic::error("no mapper given")),
     };
+    let mut samples = Vec::new();
+    for sample in &args.samples {
+        let read = manifest_dir()
+            .map_err(crate::Diagnostic::error)
+            .and_then(|dir| Source::read(&dir, &sample.value()));
+        match read {
+            Ok(source) => samples.push(source),
+            Err(diagnostic) => {
+                let message = diagnostic.message;
+                return quote_spanned!(sample.span()=> ::core::compile_error!(#message););
+            }
+        }
+    }
+    let tracked_samples: Vec<TokenStream> =
+        samples.iter().filter_map(|s| s.path.as_deref()).map(track).collect();
     let options = Options {
         runtime: args.runtime.as_ref().map_or_else(|| quote!(::hookmap), |p| quote!(#p)),
         type_name: args.name.as_ref().map(ToString::to_string),
         config_name: None,
-        samples: Vec::new(),
+        samples,
     };
     let fallback_name = args.name.as_ref().map_or_else(
         || {
@@ -96,6 +121,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     };
     let tracked = source.path.as_deref().map(track);
+    let tracked = quote!(#tracked #(#tracked_samples)*);
     match crate::compile(&source, &options) {
         Ok(output) => {
             let tokens = output.tokens;

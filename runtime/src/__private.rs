@@ -46,6 +46,11 @@ pub fn read<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, MapError>
     Ok(value)
 }
 
+/// An owned copy of a constant (a JSON pointer known at build time).
+pub fn owned(text: &str) -> String {
+    text.to_owned()
+}
+
 /// Reads a value captured earlier (valid JSON already) as `T`.
 pub fn reread<'de, T: Deserialize<'de>>(raw: Raw<'de>) -> Result<T, MapError> {
     serde_json::from_str(raw.get()).map_err(|e| MapError::invalid_payload(&e))

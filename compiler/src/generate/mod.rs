@@ -179,7 +179,7 @@ impl Generator<'_> {
             if self.reader.is_raw(scope + 1, 0) { quote!(&#element) } else { quote!(#element) };
         let inner = self.nest(scope + 1, quote!(#element), wanted, deepest, body, report_arrays);
         let lp = quote! {
-            for (#i, #element_pattern) in #items.iter().enumerate() {
+            for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
                 #inner
             }
         };
@@ -221,7 +221,7 @@ impl Generator<'_> {
         push_steps(&mut format, &self.plan.scopes[slot.scope].nodes[slot.node].steps);
         if args.is_empty() {
             let text = format.replace("{{", "{").replace("}}", "}");
-            quote!(|| #rt::String::from(#text))
+            quote!(|| #rt::owned(#text))
         } else {
             let format = Literal::string(&format);
             quote!(|| #rt::format!(#format, #(#args),*))
