@@ -21,9 +21,15 @@ pub use ::std::string::String;
 pub use ::std::vec::Vec;
 
 pub use crate::date;
+pub use crate::json::{Children, Json};
+pub use crate::jsonpath::{
+    Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern, slice,
+};
 pub use crate::{
     Attributes, Detail, Event, MapError, Mapper, MapperInfo, MappingType, Platform, Profile, Record, Value,
 };
+pub use ::hookmap_iregexp::Mode as RegexMode;
+pub use ::std::sync::LazyLock;
 
 /// A value captured as its JSON text, borrowed from the payload.
 pub type Raw<'de> = &'de RawValue;
@@ -339,63 +345,10 @@ fn is_null(raw: Raw<'_>) -> bool {
 /// The unescaped text of a captured JSON string, borrowed when it has no escapes.
 fn string_text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') { Some(Cow::Owned(unescape(inner))) } else { Some(Cow::Borrowed(inner)) }
-}
-
-/// Decodes the escapes of a JSON string's contents (already validated by the parser).
-///
-/// JSON allows `\uD800`-style escapes of lone surrogates, which no Rust string can hold; they
-/// become U+FFFD, as in a lossy UTF-16 decode, rather than failing the whole payload.
-fn unescape(inner: &str) -> String {
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
-        out.push_str(&rest[..at]);
-        let escape = &rest[at + 1..];
-        let mut consumed = 1;
-        match escape.as_bytes().first() {
-            Some(b'"') => out.push('"'),
-            Some(b'\\') => out.push('\\'),
-            Some(b'/') => out.push('/'),
-            Some(b'b') => out.push('\u{8}'),
-            Some(b'f') => out.push('\u{c}'),
-            Some(b'n') => out.push('\n'),
-            Some(b'r') => out.push('\r'),
-            Some(b't') => out.push('\t'),
-            Some(b'u') => {
-                let high = hex4(escape.get(1..5));
-                consumed = 5;
-                let c = match high {
-                    Some(h @ 0xD800..=0xDBFF) => {
-                        let low =
-                            escape.get(5..7).filter(|s| *s == "\\u").and_then(|_| hex4(escape.get(7..11)));
-                        match low {
-                            Some(l @ 0xDC00..=0xDFFF) => {
-                                consumed = 11;
-                                char::from_u32(0x10000 + ((h - 0xD800) << 10) + (l - 0xDC00))
-                            }
-                            _ => None,
-                        }
-                    }
-                    Some(code) => char::from_u32(code),
-                    None => None,
-                };
-                out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
-            }
-            _ => out.push(char::REPLACEMENT_CHARACTER),
-        }
-        rest = escape.get(consumed..).unwrap_or("");
-    }
-    out.push_str(rest);
-    out
-}
-
-fn hex4(digits: Option<&str>) -> Option<u32> {
-    let digits = digits?;
-    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        u32::from_str_radix(digits, 16).ok()
+    if inner.contains('\\') {
+        Some(Cow::Owned(crate::json::unescape(inner)))
     } else {
-        None
+        Some(Cow::Borrowed(inner))
     }
 }
 
