@@ -308,10 +308,12 @@ impl Parser<'_> {
                         message: "`[` in a class must be escaped as `\\[`".into(),
                     });
                 }
-                '\\' => match self.escape(true)? {
-                    Some(low) => self.range_from(low)?,
-                    None => {}
-                },
+                '\\' => {
+                    // `\p{..}` was written out by `escape`; a character may start a range.
+                    if let Some(low) = self.escape(true)? {
+                        self.range_from(low)?;
+                    }
+                }
                 c => self.range_from(c)?,
             }
             first = false;

@@ -18,12 +18,14 @@ pub use ::serde_json;
 pub use ::std::borrow::Cow as CowStr;
 pub use ::std::format;
 pub use ::std::string::String;
+pub use ::std::vec;
 pub use ::std::vec::Vec;
 
 pub use crate::date;
 pub use crate::json::{Children, Json};
 pub use crate::jsonpath::{
-    Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern, slice,
+    NO_PATTERN, Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern,
+    slice,
 };
 pub use crate::{
     Attributes, Detail, Event, MapError, Mapper, MapperInfo, MappingType, Platform, Profile, Record, Value,

@@ -148,6 +148,10 @@ pub fn length<'n, 'a>(value: Operand<'n, 'a>) -> Operand<'n, 'a> {
 /// refuses the translation (only size limits can do that: the compiler checked the syntax).
 pub type Pattern = LazyLock<Option<Regex>>;
 
+/// The pattern of a `match()` / `search()` that can never match: its literal is no string, or
+/// no I-Regexp.
+pub static NO_PATTERN: Pattern = LazyLock::new(|| None);
+
 /// Compiles a pattern the compiler translated, for a [`Pattern`].
 pub fn pattern(translated: &str) -> Option<Regex> {
     Regex::new(translated).ok()

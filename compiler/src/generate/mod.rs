@@ -6,6 +6,7 @@
 //! several mappers without name clashes.
 
 mod names;
+pub mod query;
 mod read;
 mod record;
 
