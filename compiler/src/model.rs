@@ -49,7 +49,8 @@ pub struct Mapper {
     pub config_name: Option<Spanned<String>>,
     /// `mapping_type`.
     pub mapping_type: Spanned<MappingType>,
-    /// `batching`.
+    /// `batching`; `false` when the file has none (then spanned on the empty range at the
+    /// top-level object's `{`).
     pub batching: Spanned<bool>,
     /// `mappings.customer_id`.
     pub customer_id: Option<Spanned<Source>>,
@@ -61,7 +62,8 @@ pub struct Mapper {
     pub user_time: Option<UserTime>,
     /// `mappings.platform` (events only; ignored for users).
     pub platform: Option<Spanned<Platform>>,
-    /// `mappings.app_version` (events only; ignored for users).
+    /// `mappings.app_version` (events only; ignored for users). An events mapper without one
+    /// gets the literal `"1.0.0"`, spanned on the `mappings` key.
     pub app_version: Option<Spanned<Source>>,
     /// `mappings.update_existing_only` (users only).
     pub update_existing_only: Option<Spanned<bool>>,
