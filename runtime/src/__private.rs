@@ -371,6 +371,8 @@ pub fn value(raw: Option<Raw<'_>>) -> Option<Value<'_>> {
 
 /// The members of the object `create_all` copies, `null` members left out; `None` when the path
 /// matched nothing or `null`.
+// The nested type is the contract with generated code; an alias would only hide it.
+#[allow(clippy::type_complexity)]
 pub fn members(raw: Option<Raw<'_>>) -> Result<Option<Vec<(Cow<'_, str>, Value<'_>)>>, Problem> {
     let Some(raw) = raw.filter(|r| !is_null(r)) else { return Ok(None) };
     if !raw.get().starts_with('{') {
