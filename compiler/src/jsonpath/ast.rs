@@ -234,3 +234,28 @@ impl Segment {
             && matches!(self.selectors[0], Selector::Name { .. } | Selector::Index { .. })
     }
 }
+
+impl FilterQuery {
+    /// Whether every segment is a child segment with one name or index selector: a path to at
+    /// most one node.
+    pub fn is_singular(&self) -> bool {
+        self.segments.iter().all(Segment::is_singular)
+    }
+}
+
+impl Function {
+    /// Every function extension, in the order of the RFC.
+    pub const ALL: [Function; 5] =
+        [Function::Length, Function::Count, Function::Match, Function::Search, Function::Value];
+
+    /// The name a query calls it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Length => "length",
+            Function::Count => "count",
+            Function::Match => "match",
+            Function::Search => "search",
+            Function::Value => "value",
+        }
+    }
+}
