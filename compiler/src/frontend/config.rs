@@ -202,8 +202,8 @@ impl Mappings {
 }
 
 /// Walks the document. `None` when it is not an object at all.
-pub(crate) fn walk(root: &Value, errors: &mut Vec<Diagnostic>) -> Option<Draft> {
-    let mut w = Walker { errors };
+pub(crate) fn walk(text: &str, root: &Value, errors: &mut Vec<Diagnostic>) -> Option<Draft> {
+    let mut w = Walker { text, errors };
     let Kind::Object(members) = &root.kind else {
         w.errors.push(
             Diagnostic::error(format!("a mapper is a JSON object, found {}", root.describe()))
@@ -237,12 +237,19 @@ pub(crate) fn walk(root: &Value, errors: &mut Vec<Diagnostic>) -> Option<Draft> 
 }
 
 struct Walker<'e> {
+    /// The file, to quote strings as written (escapes and all) in messages.
+    text: &'e str,
     errors: &'e mut Vec<Diagnostic>,
 }
 
 impl Walker<'_> {
     fn push(&mut self, d: Diagnostic) {
         self.errors.push(d);
+    }
+
+    /// A string token's contents as the file spells them (a tab stays `\t`), for messages.
+    fn as_written(&self, token: &Span) -> &str {
+        self.text.get(token.start + 1..token.end.saturating_sub(1)).unwrap_or_default()
     }
 
     /// The key as one of `known`, or an "unknown key" error and the key suggested instead.
@@ -356,7 +363,7 @@ impl Walker<'_> {
             Err(e) => {
                 let inner = clamp(&s.text, e.span);
                 self.push(
-                    Diagnostic::error(format!("invalid JSONPath `{}`", s.text))
+                    Diagnostic::error(format!("invalid JSONPath `{}`", self.as_written(span)))
                         .at(model::string_span(span.start, &s.escapes, inner))
                         .label(e.message),
                 );
@@ -607,9 +614,12 @@ impl Walker<'_> {
                         ok = false;
                         let inner = clamp(&s.text, e.span);
                         self.push(
-                            Diagnostic::error(format!("invalid date pattern {:?}", s.text))
-                                .at(model::string_span(item.span.start, &s.escapes, inner))
-                                .label(e.message),
+                            Diagnostic::error(format!(
+                                "invalid date pattern \"{}\"",
+                                self.as_written(&item.span)
+                            ))
+                            .at(model::string_span(item.span.start, &s.escapes, inner))
+                            .label(e.message),
                         );
                     }
                 }

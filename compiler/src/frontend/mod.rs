@@ -19,7 +19,7 @@ use crate::source::Source;
 pub fn parse(source: &Source) -> Result<Mapper, Vec<Diagnostic>> {
     let (value, mut errors) = json::parse(&source.text);
     if let Some(value) = value
-        && let Some(draft) = config::walk(&value, &mut errors)
+        && let Some(draft) = config::walk(&source.text, &value, &mut errors)
     {
         check::check(&draft, &mut errors);
         if errors.is_empty() {

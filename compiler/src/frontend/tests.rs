@@ -237,13 +237,15 @@ fn jsonpath_errors_point_into_the_string() {
 
 #[test]
 fn jsonpath_error_spans_follow_escapes() {
-    // The text is `$.ab c`; the space (text offset 5) is 10 bytes into the token in the file.
+    // The query is `$.ab c`: the parser refuses the `c` (text offset 6, after the blank space
+    // allowed between segments), which the file holds 5 bytes further right, past `\u0061`.
     let text = events(&[("event_name", r#""$.\u0061b c""#)]);
     let list = errors(&text);
     let token = text.find(r#""$.\u0061b c""#).unwrap();
     let span = list[0].span.clone().unwrap();
-    assert_eq!(span.start, token + 10, "{list:?}");
-    assert!(list[0].message.contains("$.ab c"));
+    assert_eq!(span, token + 11..token + 12, "{list:?}");
+    assert_eq!(&text[span], "c");
+    assert!(list[0].message.contains(r"$.\u0061b c"), "quoted as written: {}", list[0].message);
 }
 
 #[test]
@@ -376,7 +378,7 @@ fn date_pattern_errors_point_into_the_string() {
     let text = events(&[("formats", r#"{"user_time": ["yyyy-MM-dd", "yyyy\u002dMM Q"]}"#)]);
     let list = errors(&text);
     assert_eq!(list.len(), 1, "{list:?}");
-    assert!(list[0].message.contains("yyyy-MM Q"), "{}", list[0].message);
+    assert!(list[0].message.contains(r"yyyy\u002dMM Q"), "{}", list[0].message);
     let q = text.find(" Q\"").unwrap() + 1;
     assert_eq!(list[0].span.clone().map(|s| s.start), Some(q));
 }
