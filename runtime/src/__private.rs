@@ -25,7 +25,7 @@ pub use crate::date;
 pub use crate::json::{Children, Json};
 pub use crate::jsonpath::{
     NO_PATTERN, Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern,
-    slice,
+    slice, slice_enumerate,
 };
 pub use crate::{
     Attributes, Detail, Event, MapError, Mapper, MapperInfo, MappingType, Platform, Profile, Record, Value,
@@ -519,6 +519,18 @@ pub fn check_type(raw: Option<Raw<'_>>, ty: JsonType) -> Result<(), Problem> {
         JsonType::Array => "an array",
     };
     if ok { Ok(()) } else { Err(Problem::WrongType { expected, found: type_word(raw) }) }
+}
+
+/// A captured value as a tree, for filters and other queries; nothing captured (or `null`)
+/// is `null`.
+pub fn tree<'a>(raw: Option<Raw<'a>>) -> Json<'a> {
+    raw.and_then(|raw| Json::parse(raw.get())).unwrap_or_else(|| Json::null())
+}
+
+/// The node a query found, as captured text for the usual conversions.
+pub fn raw<'a>(node: Option<&Json<'a>>) -> Option<Raw<'a>> {
+    // The text was validated with the payload; reading it as `RawValue` only wraps it.
+    serde_json::from_str(node?.text()).ok()
 }
 
 /// Reads a captured value as `T`; nothing captured reads as `T::default()`.

@@ -13,9 +13,17 @@ use std::fmt;
 /// already passed. It keeps the parser's recursion, and every traversal's, bounded.
 pub const MAX_DEPTH: usize = 128;
 
-/// A JSON value borrowed from its text.
+/// A JSON value borrowed from its text: the text itself (so a node found by a query can be
+/// handed on as JSON text, exactly as the payload spells it) and what it holds.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Json<'a> {
+pub struct Json<'a> {
+    text: &'a str,
+    kind: Kind<'a>,
+}
+
+/// What a [`Json`] value holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind<'a> {
     /// `null`
     Null,
     /// `true` / `false`
@@ -41,17 +49,32 @@ impl<'a> Json<'a> {
         (parser.at == text.len()).then_some(value)
     }
 
+    /// `null`.
+    pub fn null() -> Json<'static> {
+        Json { text: "null", kind: Kind::Null }
+    }
+
+    /// The value's JSON text, as in the document.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// What the value holds.
+    pub fn kind(&self) -> &Kind<'a> {
+        &self.kind
+    }
+
     /// The value of member `name`, when this is an object that has one.
     pub fn member(&self, name: &str) -> Option<&Json<'a>> {
-        match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        match &self.kind {
+            Kind::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
             _ => None,
         }
     }
 
     /// The element at `index` (negative counts from the end), when this is an array.
     pub fn index(&self, index: i64) -> Option<&Json<'a>> {
-        let Json::Array(items) = self else { return None };
+        let Kind::Array(items) = &self.kind else { return None };
         let len = i64::try_from(items.len()).ok()?;
         let i = if index < 0 { len.checked_add(index)? } else { index };
         items.get(usize::try_from(i).ok()?)
@@ -60,9 +83,9 @@ impl<'a> Json<'a> {
     /// The elements of an array or the member values of an object, in document order; nothing
     /// for other values.
     pub fn children(&self) -> Children<'_, 'a> {
-        match self {
-            Json::Array(items) => Children::Array(items.iter()),
-            Json::Object(members) => Children::Object(members.iter()),
+        match &self.kind {
+            Kind::Array(items) => Children::Array(items.iter()),
+            Kind::Object(members) => Children::Object(members.iter()),
             _ => Children::Array([].iter()),
         }
     }
@@ -75,25 +98,13 @@ impl<'a> Json<'a> {
         while let Some(node) = stack.pop() {
             out.push(node);
             // Pushed in reverse so that the first child is visited next.
-            match node {
-                Json::Array(items) => stack.extend(items.iter().rev()),
-                Json::Object(members) => stack.extend(members.iter().rev().map(|(_, v)| v)),
+            match &node.kind {
+                Kind::Array(items) => stack.extend(items.iter().rev()),
+                Kind::Object(members) => stack.extend(members.iter().rev().map(|(_, v)| v)),
                 _ => {}
             }
         }
         out
-    }
-
-    /// The word for this value's JSON type in messages.
-    pub fn type_word(&self) -> &'static str {
-        match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Number(_) => "a number",
-            Json::String(_) => "a string",
-            Json::Array(_) => "an array",
-            Json::Object(_) => "an object",
-        }
     }
 }
 
@@ -124,53 +135,11 @@ impl<'n, 'a> Iterator for Children<'n, 'a> {
     }
 }
 
-/// JSON text again: numbers as written, strings with the escapes JSON requires.
+/// The value's JSON text, as in the document.
 impl fmt::Display for Json<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Json::Null => f.write_str("null"),
-            Json::Bool(b) => write!(f, "{b}"),
-            Json::Number(n) => f.write_str(n),
-            Json::String(s) => write_string(f, s),
-            Json::Array(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str("]")
-            }
-            Json::Object(members) => {
-                f.write_str("{")?;
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write_string(f, key)?;
-                    write!(f, ":{value}")?;
-                }
-                f.write_str("}")
-            }
-        }
+        f.write_str(self.text)
     }
-}
-
-fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    f.write_str("\"")?;
-    for c in s.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
-            c => write!(f, "{c}")?,
-        }
-    }
-    f.write_str("\"")
 }
 
 struct Parser<'a> {
@@ -189,7 +158,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn word(&mut self, word: &str, value: Json<'a>) -> Option<Json<'a>> {
+    fn word(&mut self, word: &str, value: Kind<'a>) -> Option<Kind<'a>> {
         self.text.get(self.at..)?.starts_with(word).then(|| {
             self.at += word.len();
             value
@@ -198,25 +167,27 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, depth: usize) -> Option<Json<'a>> {
         self.blank();
-        match self.byte()? {
-            b'n' => self.word("null", Json::Null),
-            b't' => self.word("true", Json::Bool(true)),
-            b'f' => self.word("false", Json::Bool(false)),
-            b'"' => self.string().map(Json::String),
+        let start = self.at;
+        let kind = match self.byte()? {
+            b'n' => self.word("null", Kind::Null),
+            b't' => self.word("true", Kind::Bool(true)),
+            b'f' => self.word("false", Kind::Bool(false)),
+            b'"' => self.string().map(Kind::String),
             b'[' if depth < MAX_DEPTH => self.array(depth + 1),
             b'{' if depth < MAX_DEPTH => self.object(depth + 1),
             b'-' | b'0'..=b'9' => self.number(),
             _ => None,
-        }
+        }?;
+        Some(Json { text: self.text.get(start..self.at)?, kind })
     }
 
-    fn number(&mut self) -> Option<Json<'a>> {
+    fn number(&mut self) -> Option<Kind<'a>> {
         let start = self.at;
         while matches!(self.byte(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
             self.at += 1;
         }
         let text = self.text.get(start..self.at)?;
-        is_json_number(text).then_some(Json::Number(text))
+        is_json_number(text).then_some(Kind::Number(text))
     }
 
     fn string(&mut self) -> Option<Cow<'a, str>> {
@@ -240,13 +211,13 @@ impl<'a> Parser<'a> {
         Some(if escaped { Cow::Owned(unescape(inner)) } else { Cow::Borrowed(inner) })
     }
 
-    fn array(&mut self, depth: usize) -> Option<Json<'a>> {
+    fn array(&mut self, depth: usize) -> Option<Kind<'a>> {
         self.at += 1;
         let mut items = Vec::new();
         self.blank();
         if self.byte()? == b']' {
             self.at += 1;
-            return Some(Json::Array(items));
+            return Some(Kind::Array(items));
         }
         loop {
             items.push(self.value(depth)?);
@@ -255,20 +226,20 @@ impl<'a> Parser<'a> {
                 b',' => self.at += 1,
                 b']' => {
                     self.at += 1;
-                    return Some(Json::Array(items));
+                    return Some(Kind::Array(items));
                 }
                 _ => return None,
             }
         }
     }
 
-    fn object(&mut self, depth: usize) -> Option<Json<'a>> {
+    fn object(&mut self, depth: usize) -> Option<Kind<'a>> {
         self.at += 1;
         let mut members: Vec<(Cow<'a, str>, Json<'a>)> = Vec::new();
         self.blank();
         if self.byte()? == b'}' {
             self.at += 1;
-            return Some(Json::Object(members));
+            return Some(Kind::Object(members));
         }
         loop {
             self.blank();
@@ -289,7 +260,7 @@ impl<'a> Parser<'a> {
                 b'}' => {
                     self.at += 1;
                     dedup_keys(&mut members);
-                    return Some(Json::Object(members));
+                    return Some(Kind::Object(members));
                 }
                 _ => return None,
             }
@@ -324,7 +295,7 @@ fn dedup_keys(members: &mut Vec<(Cow<'_, str>, Json<'_>)>) {
         }
     }
     for (first, last) in moves {
-        let value = std::mem::replace(&mut members[last].1, Json::Null);
+        let value = std::mem::replace(&mut members[last].1, Json::null());
         members[first].1 = value;
     }
     let mut i = 0;
@@ -436,10 +407,11 @@ mod tests {
     fn parses_borrowing_and_prints_back() {
         let text = r#" {"a": [1, -2.50e3, "x\"y", true, null], "b": {}, "c": "plain"} "#;
         let json = Json::parse(text).unwrap();
-        assert_eq!(json.member("a").and_then(|a| a.index(1)), Some(&Json::Number("-2.50e3")));
-        assert!(matches!(json.member("c"), Some(Json::String(Cow::Borrowed("plain")))));
-        assert_eq!(json.to_string(), r#"{"a":[1,-2.50e3,"x\"y",true,null],"b":{},"c":"plain"}"#);
-        assert_eq!(json.member("a").and_then(|a| a.index(-1)), Some(&Json::Null));
+        assert_eq!(json.member("a").and_then(|a| a.index(1)).map(Json::kind), Some(&Kind::Number("-2.50e3")));
+        assert!(matches!(json.member("c").map(Json::kind), Some(Kind::String(Cow::Borrowed("plain")))));
+        assert_eq!(json.to_string(), r#"{"a": [1, -2.50e3, "x\"y", true, null], "b": {}, "c": "plain"}"#);
+        assert_eq!(json.member("a").map(Json::text), Some(r#"[1, -2.50e3, "x\"y", true, null]"#));
+        assert_eq!(json.member("a").and_then(|a| a.index(-1)).map(Json::kind), Some(&Kind::Null));
         assert_eq!(json.member("a").and_then(|a| a.index(-6)), None);
         assert_eq!(json.member("a").and_then(|a| a.index(i64::MIN)), None);
     }
@@ -475,7 +447,9 @@ mod tests {
     #[test]
     fn repeated_keys_keep_first_place_and_last_value() {
         let json = Json::parse(r#"{"a":1,"b":2,"a":3,"c":4,"b":5,"a":6}"#).unwrap();
-        assert_eq!(json.to_string(), r#"{"a":6,"b":5,"c":4}"#);
+        let members: Vec<String> = json.children().map(Json::to_string).collect();
+        assert_eq!(members, ["6", "5", "4"]);
+        assert_eq!(json.member("a").map(Json::text), Some("6"));
     }
 
     #[test]

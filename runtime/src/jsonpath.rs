@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::json::Json;
+use crate::json::{Json, Kind};
 
 /// A value in a filter expression: RFC 9535's `ValueType`, where [`Operand::Nothing`] is the
 /// special result of a query that selects no node.
@@ -63,13 +63,13 @@ fn view<'n, 'a>(operand: Operand<'n, 'a>) -> View<'n, 'a> {
 }
 
 fn node_view<'n, 'a>(node: &'n Json<'a>) -> View<'n, 'a> {
-    match node {
-        Json::Null => View::Null,
-        Json::Bool(b) => View::Bool(*b),
-        Json::Number(n) => View::Number(Decimal::parse(n)),
-        Json::String(s) => View::String(s),
-        Json::Array(items) => View::Array(items),
-        Json::Object(members) => View::Object(members),
+    match node.kind() {
+        Kind::Null => View::Null,
+        Kind::Bool(b) => View::Bool(*b),
+        Kind::Number(n) => View::Number(Decimal::parse(n)),
+        Kind::String(s) => View::String(s),
+        Kind::Array(items) => View::Array(items),
+        Kind::Object(members) => View::Object(members),
     }
 }
 
@@ -200,48 +200,81 @@ pub fn slice<'n, 'a>(
     end: Option<i64>,
     step: Option<i64>,
 ) -> Slice<'n, 'a> {
-    let Json::Array(items) = value else { return Slice { items: &[], next: 0, end: 0, step: 1 } };
-    let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let step = step.unwrap_or(1);
-    let normalize = |i: i64| if i >= 0 { i } else { len.saturating_add(i) };
-    let (next, end) = match step.cmp(&0) {
-        Ordering::Greater => {
-            let lower = start.map_or(0, normalize).clamp(0, len);
-            let upper = end.map_or(len, normalize).clamp(0, len);
-            (lower, upper)
-        }
-        // Counting down: from the upper bound to just above the lower one.
-        Ordering::Less => {
-            let upper = start.map_or(len - 1, normalize).clamp(-1, len - 1);
-            let lower = end.map_or(-1, normalize).clamp(-1, len - 1);
-            (upper, lower)
-        }
-        Ordering::Equal => (0, 0),
+    let items: &[Json<'a>] = match value.kind() {
+        Kind::Array(items) => items,
+        _ => &[],
     };
-    Slice { items, next, end, step }
+    Slice { items, indices: SliceIndices::new(items.len(), start, end, step) }
 }
 
 /// Iterator over a [`slice`] selection.
 #[derive(Clone, Debug)]
 pub struct Slice<'n, 'a> {
     items: &'n [Json<'a>],
-    next: i64,
-    end: i64,
-    step: i64,
+    indices: SliceIndices,
 }
 
 impl<'n, 'a> Iterator for Slice<'n, 'a> {
     type Item = &'n Json<'a>;
 
     fn next(&mut self) -> Option<&'n Json<'a>> {
+        self.indices.next().and_then(|i| self.items.get(i))
+    }
+}
+
+/// A slice level of a batching chain: the selected elements with their array positions.
+pub fn slice_enumerate<T>(
+    items: &[T],
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+) -> impl Iterator<Item = (usize, &T)> {
+    SliceIndices::new(items.len(), start, end, step).filter_map(|i| Some((i, items.get(i)?)))
+}
+
+/// The positions a slice selects in an array of `len` elements, in selection order.
+#[derive(Clone, Debug)]
+struct SliceIndices {
+    next: i64,
+    end: i64,
+    step: i64,
+}
+
+impl SliceIndices {
+    fn new(len: usize, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Self {
+        let len = i64::try_from(len).unwrap_or(i64::MAX);
+        let step = step.unwrap_or(1);
+        let normalize = |i: i64| if i >= 0 { i } else { len.saturating_add(i) };
+        let (next, end) = match step.cmp(&0) {
+            Ordering::Greater => {
+                let lower = start.map_or(0, normalize).clamp(0, len);
+                let upper = end.map_or(len, normalize).clamp(0, len);
+                (lower, upper)
+            }
+            // Counting down: from the upper bound to just above the lower one.
+            Ordering::Less => {
+                let upper = start.map_or(len - 1, normalize).clamp(-1, len - 1);
+                let lower = end.map_or(-1, normalize).clamp(-1, len - 1);
+                (upper, lower)
+            }
+            Ordering::Equal => (0, 0),
+        };
+        SliceIndices { next, end, step }
+    }
+}
+
+impl Iterator for SliceIndices {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
         let more = if self.step > 0 { self.next < self.end } else { self.step < 0 && self.next > self.end };
         if !more {
             return None;
         }
-        let item = usize::try_from(self.next).ok().and_then(|i| self.items.get(i));
+        let index = usize::try_from(self.next).ok();
         // Past the ends the iteration stops on the next call.
         self.next = self.next.checked_add(self.step).unwrap_or(self.end);
-        item
+        index
     }
 }
 
@@ -378,7 +411,7 @@ mod tests {
         assert_eq!(take(None, None, Some(0)), Vec::<String>::new());
         assert_eq!(take(Some(i64::MIN), Some(i64::MAX), Some(i64::MAX)), ["0"]);
         assert_eq!(take(Some(i64::MAX), Some(i64::MIN), Some(i64::MIN)), ["9"]);
-        assert_eq!(slice(&Json::Null, None, None, None).count(), 0);
+        assert_eq!(slice(&Json::parse("{}").unwrap(), None, None, None).count(), 0);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use quote::{format_ident, quote};
 pub use names::camel_case;
 use read::Reader;
 
-use crate::ir::{Plan, Slot, Step};
+use crate::ir::{Iteration, Plan, Slot, Step};
 use crate::model::MappingType;
 
 /// Generates the mapper type for `plan`. `runtime` is the path of the runtime crate, such as
@@ -179,9 +179,39 @@ impl Generator<'_> {
         let element_pattern =
             if self.reader.is_raw(scope + 1, 0) { quote!(&#element) } else { quote!(#element) };
         let inner = self.nest(scope + 1, quote!(#element), wanted, deepest, body, report_arrays);
-        let lp = quote! {
-            for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
-                #inner
+        let lp = match &self.plan.scopes[scope].iteration {
+            Iteration::All => quote! {
+                for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                    #inner
+                }
+            },
+            Iteration::Slice { start, end, step } => {
+                let [start, end, step] = [start, end, step].map(|bound| match bound {
+                    Some(b) => {
+                        let b = Literal::i64_unsuffixed(*b);
+                        quote!(::core::option::Option::Some(#b))
+                    }
+                    None => quote!(::core::option::Option::None),
+                });
+                quote! {
+                    for (#i, #element_pattern) in #rt::slice_enumerate(#items, #start, #end, #step) {
+                        #inner
+                    }
+                }
+            }
+            Iteration::Filter(expr) => {
+                // Correct first: the element is parsed as a tree for the filter, and read
+                // again into its struct when kept.
+                let tree = format_ident!("__mapper_tree{}", scope);
+                let root = if self.plan.root_tree { format_ident!("__mapper_root") } else { tree.clone() };
+                let skip = query::QueryCompiler::new(rt).skip_unless(expr, &tree, &root);
+                quote! {
+                    for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                        let #tree = &#rt::tree(#element);
+                        #skip
+                        #inner
+                    }
+                }
             }
         };
         let lp = if report_arrays {

@@ -133,6 +133,16 @@ impl<'r> QueryCompiler<'r> {
         quote!(#label: { #code ::core::option::Option::None })
     }
 
+    /// Statements that `continue` the enclosing loop unless filter `expr` keeps `current`.
+    pub fn skip_unless(&mut self, expr: &LogicalExpr, current: &Ident, root: &Ident) -> TokenStream {
+        if is_always_true(expr) {
+            return TokenStream::new();
+        }
+        let skip = self.logical(expr, current, root, false);
+        let guard = if is_block(expr, false) { Skip::Block(skip) } else { Skip::Expr(skip) };
+        self.emit(vec![Step::Guard(guard)], current, &Body { emit: &|_| TokenStream::new(), leaves: false })
+    }
+
     fn label(&mut self, base: &str) -> syn::Lifetime {
         self.next += 1;
         syn::Lifetime::new(&format!("'__{}{}", base, self.next), Span::call_site())
@@ -512,6 +522,98 @@ impl<'r> QueryCompiler<'r> {
                 let pattern = self.value_arg(dynamic, current, root);
                 quote!(#rt::is_match_dynamic(#value, #pattern, #runtime_mode))
             }
+        }
+    }
+}
+
+/// Whether a filter refers to the query's root `$` anywhere.
+pub fn filter_uses_root(expr: &LogicalExpr) -> bool {
+    let mut uses = false;
+    visit_logical(expr, &mut |found| uses |= matches!(found, Found::Query(q) if q.root == QueryRoot::Root));
+    uses
+}
+
+/// Whether the filters of these segments refer to `$` anywhere.
+pub fn segments_use_root(segments: &[Segment]) -> bool {
+    let mut uses = false;
+    visit_segments(segments, &mut |found| {
+        uses |= matches!(found, Found::Query(q) if q.root == QueryRoot::Root)
+    });
+    uses
+}
+
+/// The literal `match()` / `search()` patterns in these segments that are not I-Regexp, each
+/// spanning its call.
+pub fn pattern_errors(segments: &[Segment]) -> Vec<PathError> {
+    let mut errors = Vec::new();
+    visit_segments(segments, &mut |found| {
+        let Found::Call(call) = found else { return };
+        let mode = match call.function {
+            Function::Match => hookmap_iregexp::Mode::Match,
+            Function::Search => hookmap_iregexp::Mode::Search,
+            _ => return,
+        };
+        if let Some(FunctionArg::Literal(JsonLiteral::String(pattern))) = call.args.get(1)
+            && let Err(error) = hookmap_iregexp::translate(pattern, mode)
+        {
+            errors.push(PathError {
+                span: pattern_span(call, &error),
+                message: format!("`{pattern}` is not I-Regexp: {}", error.message),
+            });
+        }
+    });
+    errors
+}
+
+/// A part of a filter that a walk over the tree reports.
+enum Found<'e> {
+    Query(&'e FilterQuery),
+    Call(&'e FunctionExpr),
+}
+
+/// Calls `f` for every filter query and every function call inside the filters of `segments`,
+/// nested ones included.
+fn visit_segments(segments: &[Segment], f: &mut dyn FnMut(Found<'_>)) {
+    for segment in segments {
+        for selector in &segment.selectors {
+            if let Selector::Filter { expr, .. } = selector {
+                visit_logical(expr, f);
+            }
+        }
+    }
+}
+
+fn visit_logical(expr: &LogicalExpr, f: &mut dyn FnMut(Found<'_>)) {
+    match expr {
+        LogicalExpr::Or(list) | LogicalExpr::And(list) => list.iter().for_each(|e| visit_logical(e, f)),
+        LogicalExpr::Not(inner) => visit_logical(inner, f),
+        LogicalExpr::Comparison { left, right, .. } => {
+            for side in [left, right] {
+                match side {
+                    Comparable::Literal(_) => {}
+                    Comparable::Query(query) => visit_query(query, f),
+                    Comparable::Function(call) => visit_call(call, f),
+                }
+            }
+        }
+        LogicalExpr::Exists(query) => visit_query(query, f),
+        LogicalExpr::Function(call) => visit_call(call, f),
+    }
+}
+
+fn visit_query(query: &FilterQuery, f: &mut dyn FnMut(Found<'_>)) {
+    f(Found::Query(query));
+    visit_segments(&query.segments, f);
+}
+
+fn visit_call(call: &FunctionExpr, f: &mut dyn FnMut(Found<'_>)) {
+    f(Found::Call(call));
+    for arg in &call.args {
+        match arg {
+            FunctionArg::Literal(_) => {}
+            FunctionArg::Query(query) => visit_query(query, f),
+            FunctionArg::Logical(expr) => visit_logical(expr, f),
+            FunctionArg::Function(inner) => visit_call(inner, f),
         }
     }
 }

@@ -111,7 +111,9 @@ impl<'p> Reader<'p> {
                             Step::Index(i) => format!("at{i}"),
                         });
                     }
-                    if base.is_empty() {
+                    if node.query.is_some() {
+                        base.push("match".to_owned());
+                    } else if base.is_empty() {
                         base.push("payload".to_owned());
                     }
                     let name = value_namer.unique(&format!("__mapper_{}", base.join("_")));
@@ -222,7 +224,39 @@ impl<'p> Reader<'p> {
     ) -> Option<TokenStream> {
         let mut array_place = None;
         self.bind_node(scope, 0, place, wanted, array, out, &mut array_place);
+        if scope == 0 && self.plan.root_tree {
+            let payload = &self.slot_names[&(0, 0)];
+            let rt = self.rt;
+            out.push(quote!(let __mapper_root = &#rt::tree(#payload);));
+        }
+        self.bind_queries(scope, wanted, out);
         array_place
+    }
+
+    /// Binds each wanted query node of `scope` to its first match, parsing each base once.
+    fn bind_queries(&self, scope: usize, wanted: &dyn Fn(Slot) -> bool, out: &mut Vec<TokenStream>) {
+        let rt = self.rt;
+        let mut trees: BTreeMap<NodeId, Ident> = BTreeMap::new();
+        for (id, node) in self.plan.scopes[scope].nodes.iter().enumerate() {
+            let Some(query) = &node.query else { continue };
+            if !wanted(Slot { scope, node: id }) {
+                continue;
+            }
+            let tree = match trees.get(&query.base) {
+                Some(tree) => tree.clone(),
+                None => {
+                    let tree = self.temp_named("tree");
+                    let base = &self.slot_names[&(scope, query.base)];
+                    out.push(quote!(let #tree = &#rt::tree(#base);));
+                    trees.insert(query.base, tree.clone());
+                    tree
+                }
+            };
+            let root = if self.plan.root_tree { format_ident!("__mapper_root") } else { tree.clone() };
+            let first = super::query::QueryCompiler::new(rt).first(&tree, &root, &query.segments);
+            let name = &self.slot_names[&(scope, id)];
+            out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #rt::raw(#first);));
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -258,7 +292,7 @@ impl<'p> Reader<'p> {
             }
             Kind::Seq => *array_place = Some(place),
             Kind::Raw => {
-                let value = if data.whole && wanted(Slot { scope, node }) {
+                let value = if data.whole && self.slot_wanted(scope, node, wanted) {
                     let name = &self.slot_names[&(scope, node)];
                     out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place;));
                     quote!(#name)
@@ -338,19 +372,33 @@ impl<'p> Reader<'p> {
         data.indices.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
     }
 
+    /// Whether a captured node's own value must be bound: the mapper uses it, a wanted query
+    /// starts from it, or it is the payload that `$` in filters refers to.
+    fn slot_wanted(&self, scope: usize, node: NodeId, wanted: &dyn Fn(Slot) -> bool) -> bool {
+        wanted(Slot { scope, node })
+            || (scope == 0 && node == 0 && self.plan.root_tree)
+            || self.plan.scopes[scope].nodes.iter().enumerate().any(|(id, n)| {
+                n.query.as_ref().is_some_and(|q| q.base == node) && wanted(Slot { scope, node: id })
+            })
+    }
+
     /// Whether the node or anything below it in its scope must be bound.
     fn is_wanted(&self, scope: usize, node: NodeId, wanted: &dyn Fn(Slot) -> bool, array: bool) -> bool {
         let data = &self.plan.scopes[scope].nodes[node];
-        (data.whole && wanted(Slot { scope, node }))
+        (data.whole && self.slot_wanted(scope, node, wanted))
             || (array && self.plan.scopes[scope].array == Some(node))
             || data.members.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
             || data.indices.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
     }
 
     fn temp(&self) -> Ident {
+        self.temp_named("read")
+    }
+
+    fn temp_named(&self, base: &str) -> Ident {
         let n = self.temps.get();
         self.temps.set(n + 1);
-        format_ident!("__mapper_read{}", n)
+        format_ident!("__mapper_{}{}", base, n)
     }
 }
 
