@@ -169,7 +169,7 @@ fn date_parsers(out_dir: &Path) {
 const CTS: &str = "../../shared/jsonpath-cts/cts.json";
 
 /// `$OUT_DIR/jsonpath_cts.rs` for `tests/jsonpath_cts.rs`: every valid selector of the suite
-/// compiled into a nodelist function, and `CTS`, one `crate::CtsCase` per test. Invalid
+/// compiled into a nodelist function, and `CTS`, one `hookmap_tests::CtsCase` per test. Invalid
 /// selectors get no function; whether the compiler rejected them is recorded.
 fn jsonpath_cts(manifest: &Path, out_dir: &Path) {
     // JSON texts are kept as written (`RawValue`): object member order matters to the
@@ -213,7 +213,7 @@ fn jsonpath_cts(manifest: &Path, out_dir: &Path) {
             (None, None) => Vec::new(),
         };
         cases.push(quote! {
-            crate::CtsCase {
+            ::hookmap_tests::CtsCase {
                 name: #name,
                 selector: #selector,
                 invalid: #invalid,
@@ -225,7 +225,7 @@ fn jsonpath_cts(manifest: &Path, out_dir: &Path) {
         });
     }
     items.extend(quote! {
-        pub static CTS: &[crate::CtsCase] = &[#(#cases),*];
+        pub static CTS: &[::hookmap_tests::CtsCase] = &[#(#cases),*];
     });
     write_rust(&out_dir.join("jsonpath_cts.rs"), items);
 }

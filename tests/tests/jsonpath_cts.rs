@@ -7,22 +7,8 @@
 //! `cts: N passed, M failed`.
 
 use hookmap::__private::Json;
+use hookmap_tests::CtsCase;
 use serde_json::Value;
-
-/// One test of the suite, as `build.rs` wrote it.
-#[derive(Debug)]
-pub struct CtsCase {
-    name: &'static str,
-    selector: &'static str,
-    invalid: bool,
-    /// Whether the compiler accepted the selector.
-    compiled: bool,
-    run: Option<for<'n, 'a> fn(&'n Json<'a>) -> Vec<&'n Json<'a>>>,
-    /// The document as JSON text.
-    document: &'static str,
-    /// The allowed nodelists, each a JSON array text.
-    results: &'static [&'static str],
-}
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/jsonpath_cts.rs"));
