@@ -137,47 +137,42 @@ struct Split<'q> {
 }
 
 impl Lowering {
-    /// Picks the batching chain (none without `batching: true`): the longest prefix, up to its
-    /// last `[*]`, of the paths with `[*]` (the front end has checked that they lie on one
-    /// chain); in a mapper without `[*]`, the longest prefix of a mapping path up to its last
-    /// filter or slice, so that `$.orders[?@.paid].id` makes one record per paid order. Filters
-    /// and slices inside the prefix iterate too.
+    /// Picks the batching chain (none without `batching: true`). With `[*]` in some path, it is
+    /// the longest prefix up to the last `[*]` of such a path (the front end has checked that
+    /// they lie on one chain); filters and slices inside it iterate too. Without `[*]`, the
+    /// first filter or slice of the first mapping path that has one makes the only level, so
+    /// that `$.orders[?@.paid].id` makes one record per paid order, while filters further down
+    /// or in other paths stay first-match lookups: adding an attribute never changes how many
+    /// records there are.
     fn find_chain(&mut self, mapper: &Mapper) {
         if !mapper.batching.value {
             return;
         }
         let all = mapper_paths(mapper);
-        let with_wildcard: Vec<&model::Path> =
-            all.iter().copied().filter(|p| p.query.segments.iter().any(is_wildcard)).collect();
-        let candidates: Vec<(&model::Path, usize)> = if with_wildcard.is_empty() {
-            let validations = mapper.validations.len();
-            let mapping = &all[..all.len().saturating_sub(validations)];
-            mapping
-                .iter()
-                .filter_map(|p| {
-                    let end =
-                        p.query.segments.iter().rposition(|s| matches!(part(p, s), Part::Iterating(..)))?;
-                    Some((*p, end + 1))
-                })
-                .collect()
-        } else {
-            with_wildcard
-                .iter()
-                .filter_map(|p| Some((*p, p.query.segments.iter().rposition(is_wildcard)? + 1)))
-                .collect()
-        };
-        let mut longest: Option<(&model::Path, usize)> = None;
-        for (path, end) in candidates {
-            let levels =
-                path.query.segments[..end].iter().filter(|s| matches!(part(path, s), Part::Iterating(..)));
-            let count = levels.count();
-            let best = longest.map_or(0, |(p, e)| {
-                p.query.segments[..e].iter().filter(|s| matches!(part(p, s), Part::Iterating(..))).count()
+        let longest_wildcard = all
+            .iter()
+            .filter_map(|p| Some((*p, p.query.segments.iter().rposition(is_wildcard)? + 1)))
+            .fold(None::<(&model::Path, usize)>, |best, (p, end)| {
+                let levels = |p: &model::Path, end: usize| {
+                    p.query.segments[..end]
+                        .iter()
+                        .filter(|s| matches!(part(p, s), Part::Iterating(..)))
+                        .count()
+                };
+                match best {
+                    Some((b, e)) if levels(b, e) >= levels(p, end) => best,
+                    _ => Some((p, end)),
+                }
             });
-            if longest.is_none() || count > best {
-                longest = Some((path, end));
-            }
-        }
+        let mapping = &all[..all.len().saturating_sub(mapper.validations.len())];
+        let first_filter = || {
+            mapping.iter().find_map(|p| {
+                let first =
+                    p.query.segments.iter().position(|s| matches!(part(p, s), Part::Iterating(..)))?;
+                Some((*p, first + 1))
+            })
+        };
+        let longest = longest_wildcard.or_else(first_filter);
         let Some((path, end)) = longest else { return };
 
         let mut chain = Vec::new();
