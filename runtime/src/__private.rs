@@ -529,8 +529,59 @@ pub fn tree<'a>(raw: Option<Raw<'a>>) -> Json<'a> {
 
 /// The node a query found, as captured text for the usual conversions.
 pub fn raw<'a>(node: Option<&Json<'a>>) -> Option<Raw<'a>> {
-    // The text was validated with the payload; reading it as `RawValue` only wraps it.
+    // The text was validated with the payload; reading it as `RawValue` only wraps it, and
+    // keeps it where it is, which `pointer_within` relies on.
     serde_json::from_str(node?.text()).ok()
+}
+
+/// Where a node that a query found (by [`raw`]) is in `tree`, as a JSON pointer relative to the
+/// tree; empty when nothing was found. Only called to report an error.
+pub fn pointer_within(tree: &Json<'_>, found: Option<Raw<'_>>) -> String {
+    let Some(found) = found else { return String::new() };
+    let target = found.get();
+    let mut pointer = String::new();
+    locate(tree, target, &mut pointer);
+    pointer
+}
+
+/// Appends the path to the node whose text is exactly `target` (same place in memory).
+fn locate(node: &Json<'_>, target: &str, pointer: &mut String) -> bool {
+    if std::ptr::eq(node.text(), target) {
+        return true;
+    }
+    let here = pointer.len();
+    let within = |text: &str| {
+        let (start, end) = (text.as_ptr() as usize, text.as_ptr() as usize + text.len());
+        let t = target.as_ptr() as usize;
+        start <= t && t + target.len() <= end
+    };
+    match node.kind() {
+        crate::json::Kind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if within(item.text()) {
+                    pointer.push_str(&format!("/{i}"));
+                    if locate(item, target, pointer) {
+                        return true;
+                    }
+                    pointer.truncate(here);
+                }
+            }
+        }
+        crate::json::Kind::Object(members) => {
+            for (key, value) in members {
+                if within(value.text()) {
+                    pointer.push('/');
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    if locate(value, target, pointer) {
+                        return true;
+                    }
+                    pointer.truncate(here);
+                }
+            }
+        }
+        _ => {}
+    }
+    false
 }
 
 /// Reads a captured value as `T`; nothing captured reads as `T::default()`.

@@ -231,3 +231,65 @@ fn validations_of_filtered_paths_run_first_and_alone() {
     assert_eq!(error["details"].as_array().map(Vec::len), Some(1));
     assert_eq!(error["details"][0]["path"], "$.items[?@.price > 1].price");
 }
+
+#[test]
+fn an_error_on_a_first_match_points_at_the_node_found() {
+    let payload = json!({
+        "name": "n",
+        "times": [1, 2],
+        "items": [{"price": 5}],
+        "profile": {"contact/main": {"email": ["not", "a", "string"]}}
+    });
+    let error = error(&FirstMatches, &payload);
+    let detail = &error["details"][0];
+    assert_eq!(detail["field"], "customer_id");
+    assert_eq!(detail["pointer"], "/profile/contact~1main/email");
+}
+
+hookmap::mapper!(
+    name = FilteredChainFirstMatch,
+    source = r#"{
+      "partner_name": "shop",
+      "mapping_type": "users",
+      "mappings": {
+        "customer_id": "$.orders[*].lines[?@.qty > 1].buyer"
+      },
+      "batching": true,
+      "payload_validations": {}
+    }"#
+);
+
+#[test]
+fn a_first_match_inside_an_element_points_into_that_element() {
+    let payload = json!({"orders": [{"lines": [{"qty": 3, "buyer": "a"}]}, {"lines": [{"qty": 1}, {"qty": 2, "buyer": 7.5}]}]});
+    let error = error(&FilteredChainFirstMatch, &payload);
+    let detail = &error["details"][0];
+    assert_eq!(detail["index"], 1);
+    assert_eq!(detail["pointer"], "/orders/1/lines/1/buyer");
+}
+
+hookmap::mapper!(
+    name = AboveMinimum,
+    source = r#"{
+      "partner_name": "shop",
+      "mapping_type": "users",
+      "mappings": {
+        "customer_id": "$.orders[?@.total > $.rules.min].id",
+        "user_attributes": { "tier": "$.rules.tiers[?@.from <= $.orders[0].total].name" }
+      },
+      "batching": true,
+      "payload_validations": {}
+    }"#
+);
+
+#[test]
+fn dollar_in_a_filter_is_the_payload_on_and_off_the_chain() {
+    let payload = json!({
+        "rules": {"min": 10, "tiers": [{"from": 100, "name": "gold"}, {"from": 0, "name": "basic"}]},
+        "orders": [{"id": "a", "total": 5}, {"id": "b", "total": 50}, {"id": "c", "total": 10.5}]
+    });
+    let out = records(&AboveMinimum, &payload);
+    let ids: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["customer_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["b", "c"]);
+    assert_eq!(out[0]["user_attributes"], json!({"tier": "basic"}));
+}

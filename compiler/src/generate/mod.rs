@@ -236,20 +236,29 @@ impl Generator<'_> {
         quote!(#(#stmts)*)
     }
 
-    /// A closure that renders the JSON pointer of a slot, with the loop indexes in scope.
+    /// A closure that renders the JSON pointer of a slot, with the loop indexes in scope. For
+    /// a query node, the pointer of the node it found, looked up in its tree on demand.
     fn pointer(&self, slot: Slot) -> TokenStream {
         let rt = self.rt;
         let mut format = String::new();
-        let mut args = Vec::new();
+        let mut args: Vec<TokenStream> = Vec::new();
         for level in 0..slot.scope {
             let scope = &self.plan.scopes[level];
             if let Some(array) = scope.array {
                 push_steps(&mut format, &scope.nodes[array].steps);
             }
             format.push_str("/{}");
-            args.push(format_ident!("__mapper_i{}", level));
+            let i = format_ident!("__mapper_i{}", level);
+            args.push(quote!(#i));
         }
-        push_steps(&mut format, &self.plan.scopes[slot.scope].nodes[slot.node].steps);
+        let node = &self.plan.scopes[slot.scope].nodes[slot.node];
+        push_steps(&mut format, &node.steps);
+        if let Some(query) = &node.query {
+            let tree = read::tree_name(slot.scope, query.base);
+            let found = self.reader.slot(slot);
+            format.push_str("{}");
+            args.push(quote!(#rt::pointer_within(#tree, #found)));
+        }
         if args.is_empty() {
             let text = format.replace("{{", "{").replace("}}", "}");
             quote!(|| #rt::owned(#text))

@@ -245,7 +245,7 @@ impl<'p> Reader<'p> {
             let tree = match trees.get(&query.base) {
                 Some(tree) => tree.clone(),
                 None => {
-                    let tree = self.temp_named("tree");
+                    let tree = tree_name(scope, query.base);
                     let base = &self.slot_names[&(scope, query.base)];
                     out.push(quote!(let #tree = &#rt::tree(#base);));
                     trees.insert(query.base, tree.clone());
@@ -392,14 +392,15 @@ impl<'p> Reader<'p> {
     }
 
     fn temp(&self) -> Ident {
-        self.temp_named("read")
-    }
-
-    fn temp_named(&self, base: &str) -> Ident {
         let n = self.temps.get();
         self.temps.set(n + 1);
-        format_ident!("__mapper_{}{}", base, n)
+        format_ident!("__mapper_read{}", n)
     }
+}
+
+/// The tree parsed from a query node's base, named by place so that error pointers can find it.
+pub fn tree_name(scope: usize, base: NodeId) -> Ident {
+    format_ident!("__mapper_tree{}_{}", scope, base)
 }
 
 /// The last member name before the `[*]` of chain level `level`, for naming.
