@@ -25,8 +25,8 @@ const CASES: &str = "../../shared/conformance/cases";
 
 /// Compiles every conformance mapper with the `Builder` into `$OUT_DIR/builder`, and writes
 /// `mapper!` invocations for the same files into `$OUT_DIR/conformance_macro.rs`. A case the
-/// compiler rejects is recorded with its message in `REJECTED_CASES`; the conformance test
-/// accepts only a "not supported yet" rejection there.
+/// compiler rejects is recorded with its message in `REJECTED_CASES`, which the conformance test
+/// reports as a failure.
 fn conformance(manifest: &Path, out: &Path) {
     println!("cargo:rerun-if-changed={CASES}");
     let cases = case_names(&manifest.join(CASES));
