@@ -114,7 +114,7 @@ impl<'p> Reader<'p> {
                     if base.is_empty() {
                         base.push("payload".to_owned());
                     }
-                    let name = value_namer.unique(&format!("__mapper_{}", base.join("_")));
+                    let name = value_namer.unique(&format!("__mapper_at_{}", base.join("_")));
                     slot_names.insert((s, id), names::ident(&name));
                 }
             }
