@@ -9,8 +9,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// How deep arrays and objects may nest: serde_json's own limit, which every payload has
-/// already passed. It keeps the parser's recursion, and every traversal's, bounded.
+/// How deep arrays and objects may nest in a value that is parsed into a tree: serde_json's
+/// limit for the values it builds. Payloads may nest deeper where the mapper skips them (serde
+/// skips without recursing); a query over such a value finds nothing rather than recurse
+/// without bound.
 pub const MAX_DEPTH: usize = 128;
 
 /// A JSON value borrowed from its text: the text itself (so a node found by a query can be

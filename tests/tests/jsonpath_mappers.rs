@@ -293,3 +293,22 @@ fn dollar_in_a_filter_is_the_payload_on_and_off_the_chain() {
     assert_eq!(ids, ["b", "c"]);
     assert_eq!(out[0]["user_attributes"], json!({"tier": "basic"}));
 }
+
+#[test]
+fn a_query_over_a_value_nested_too_deep_finds_nothing_and_never_crashes() {
+    for depth in [100, 200, 100_000] {
+        let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let payload = format!(
+            r#"{{"email": "e", "name": "n", "times": [1, 2], "threshold": 1, "items": [{{"price": 5, "name": "x", "deep": {deep}}}]}}"#
+        );
+        // The validation's filter searches the items, which hold the deep value.
+        let result = FirstMatches.map(payload.as_bytes());
+        // The tree of `$.items` adds two levels (the array and the item).
+        if depth + 2 <= 128 {
+            assert!(result.is_ok(), "{result:?}");
+        } else {
+            let error = result.expect_err("the items cannot be searched: the validation finds nothing");
+            assert_eq!(error.details()[0].path.as_deref(), Some("$.items[?@.price > 1].price"));
+        }
+    }
+}
