@@ -63,7 +63,14 @@ pub enum Iteration {
     All,
     /// `[?expr]`: the elements the filter keeps (objects' member values count too, as in
     /// RFC 9535, but the chain reads arrays only).
-    Filter(LogicalExpr),
+    Filter {
+        /// The filter.
+        expr: LogicalExpr,
+        /// When the filter only looks at members of the element (`@.status`, `@.field.ref`):
+        /// those members, read with the element's struct, so the element is read once. `None`:
+        /// each element is parsed as a tree for the filter, then read again when kept.
+        members: Option<Vec<FilterMember>>,
+    },
     /// `[start:end:step]`.
     Slice {
         /// Start, if given.
@@ -90,6 +97,18 @@ pub struct Node {
     /// Set for a node that is not read by name or index but found by evaluating the rest of a
     /// path (filters, slices, unions, `..`) on another node of the scope.
     pub query: Option<TailQuery>,
+    /// Whether a chain filter compares it: then a `null` is kept apart from a missing member,
+    /// which the filter tells apart and the mapper's fields do not.
+    pub operand: bool,
+}
+
+/// A member path a chain filter compares, read into the element's struct.
+#[derive(Clone, Debug)]
+pub struct FilterMember {
+    /// The member names from the element (`["field", "ref"]` for `@.field.ref`).
+    pub names: Vec<String>,
+    /// Its node in the element's scope.
+    pub node: NodeId,
 }
 
 /// The part of a path after its plain prefix, evaluated on the prefix's value; the node is its

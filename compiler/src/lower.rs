@@ -9,8 +9,8 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
-    AttributesPlan, Check, Input, Iteration, Node, NodeId, Plan, RecordPlan, Scope, Slot, Step, TailQuery,
-    TimeInput, TimePlan,
+    AttributesPlan, Check, FilterMember, Input, Iteration, Node, NodeId, Plan, RecordPlan, Scope, Slot, Step,
+    TailQuery, TimeInput, TimePlan,
 };
 use crate::jsonpath::ast::{Segment, SegmentKind, Selector};
 use crate::model::{self, Mapper, Platform, Source, TimeSource};
@@ -54,6 +54,7 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
         .map(|v| Check { slot: lowering.slot(&v.path), path: v.path.text.clone(), ty: v.ty.value })
         .collect();
 
+    lowering.plan_filters();
     if lowering.root_tree {
         // `$` inside a filter is the payload: it is captured whole to be parsed as a tree.
         lowering.scopes[0].nodes[0].whole = true;
@@ -114,7 +115,7 @@ fn part<'q>(path: &'q model::Path, segment: &'q Segment) -> Part<'q> {
         (SegmentKind::Child, [Selector::Wildcard { .. }]) => Part::Iterating(Iteration::All, "*".to_owned()),
         (SegmentKind::Child, [Selector::Filter { expr, span }]) => {
             let text = path.text.get(span.clone()).unwrap_or_default().to_owned();
-            Part::Iterating(Iteration::Filter(expr.clone()), text)
+            Part::Iterating(Iteration::Filter { expr: expr.clone(), members: None }, text)
         }
         (SegmentKind::Child, [Selector::Slice { start, end, step, .. }]) => Part::Iterating(
             Iteration::Slice { start: *start, end: *end, step: *step },
@@ -207,15 +208,79 @@ impl Lowering {
             scope.array = Some(array);
             scope.iteration = entry.iteration.clone();
             scope.array_path = entry.text.clone();
-            let mut element = Node::default();
-            if let Iteration::Filter(expr) = &entry.iteration {
-                // The filter runs on the element as a tree, parsed from its captured text.
-                element.whole = true;
+            if let Iteration::Filter { expr, .. } = &entry.iteration {
                 self.root_tree |= crate::generate::query::filter_uses_root(expr);
             }
-            self.scopes.push(Scope { nodes: vec![element], ..Scope::default() });
+            self.scopes.push(Scope { nodes: vec![Node::default()], ..Scope::default() });
         }
         self.chain = chain;
+    }
+
+    /// Decides, once every path has its nodes, how each filter of the chain reads its element.
+    /// A filter that only compares members of the element (`@.status == 'paid'`) reads them
+    /// with the element's struct, when the reader can: every node on the way must be a plain
+    /// struct (not captured whole, not read by index, not the next array) and the member itself
+    /// a leaf. Otherwise the element is captured whole and parsed as a tree for the filter.
+    fn plan_filters(&mut self) {
+        for level in 0..self.chain.len() {
+            let Iteration::Filter { expr, .. } = &self.scopes[level].iteration else { continue };
+            let members = filter_members(expr).filter(|members| self.readable_members(level + 1, members));
+            let element = level + 1;
+            let planned = match members {
+                Some(paths) => {
+                    let mut members = Vec::new();
+                    for names in paths {
+                        let steps: Vec<Step> = names.iter().cloned().map(Step::Member).collect();
+                        let node = self.node(element, &steps);
+                        self.scopes[element].nodes[node].operand = true;
+                        members.push(FilterMember { names, node });
+                    }
+                    Some(members)
+                }
+                None => {
+                    self.scopes[element].nodes[0].whole = true;
+                    None
+                }
+            };
+            if let Iteration::Filter { members, .. } = &mut self.scopes[level].iteration {
+                *members = planned;
+            }
+        }
+    }
+
+    /// Whether the reader can read these member paths of scope `scope`'s element as leaves of
+    /// its structs.
+    fn readable_members(&self, scope: usize, paths: &[Vec<String>]) -> bool {
+        // `@.a` and `@.a.b` together would need `a` both as a value and as a struct.
+        let nested = paths.iter().any(|p| paths.iter().any(|q| q.len() > p.len() && q.starts_with(p)));
+        if nested {
+            return false;
+        }
+        let nodes = &self.scopes[scope].nodes;
+        let plain = |id: NodeId| {
+            let node = &nodes[id];
+            !node.whole && node.indices.is_empty() && self.scopes[scope].array != Some(id)
+        };
+        paths.iter().all(|names| {
+            let mut at = 0;
+            for (i, name) in names.iter().enumerate() {
+                if !plain(at) {
+                    return false;
+                }
+                match nodes[at].members.iter().find(|(n, _)| n == name) {
+                    Some((_, child)) => at = *child,
+                    // Not read otherwise: the rest of the path will be new leaves.
+                    None => return true,
+                }
+                if i + 1 == names.len() {
+                    let leaf = &nodes[at];
+                    return leaf.members.is_empty()
+                        && leaf.indices.is_empty()
+                        && self.scopes[scope].array != Some(at);
+                }
+            }
+            true
+        })
     }
 
     /// Follows a path along the chain as far as it goes.
@@ -369,6 +434,34 @@ impl Lowering {
             create_all: attributes.create_all.as_ref().map(|p| (self.slot(p), p.text.clone())),
         }
     }
+}
+
+/// The member paths a filter compares, when it looks at nothing else: every query in it is
+/// `@` followed by member names (at least one). `None` for filters that need the element as a
+/// whole (`@` alone, indexes, wildcards, `..`, nested filters, `$`).
+fn filter_members(expr: &crate::jsonpath::ast::LogicalExpr) -> Option<Vec<Vec<String>>> {
+    use crate::jsonpath::ast::QueryRoot;
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    let mut simple = true;
+    crate::generate::query::visit_queries(expr, &mut |query| {
+        let names: Option<Vec<String>> = query
+            .segments
+            .iter()
+            .map(|s| match (s.kind, s.selectors.as_slice()) {
+                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        match names {
+            Some(names) if query.root == QueryRoot::Current && !names.is_empty() => {
+                if !paths.contains(&names) {
+                    paths.push(names);
+                }
+            }
+            _ => simple = false,
+        }
+    });
+    simple.then_some(paths)
 }
 
 /// Every path of the mapper, in file order.

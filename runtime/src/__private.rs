@@ -534,6 +534,23 @@ pub fn raw<'a>(node: Option<&Json<'a>>) -> Option<Raw<'a>> {
     serde_json::from_str(node?.text()).ok()
 }
 
+/// A member that a chain filter compares: its JSON text when the member is there, `null`
+/// included (`Option<Raw>` reads `null` as `None`, which the filter must tell apart from a
+/// missing member).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Present<'de>(pub Option<Raw<'de>>);
+
+impl<'de> Deserialize<'de> for Present<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <Raw<'de>>::deserialize(deserializer).map(|raw| Present(Some(raw)))
+    }
+}
+
+/// A filter operand read with its element: `None` when the member is missing.
+pub fn operand_tree(raw: Option<Raw<'_>>) -> Option<Json<'_>> {
+    Json::parse(raw?.get())
+}
+
 /// Where a node that a query found (by [`raw`]) is in `tree`, as a JSON pointer relative to the
 /// tree; empty when nothing was found. Only called to report an error.
 pub fn pointer_within(tree: &Json<'_>, found: Option<Raw<'_>>) -> String {

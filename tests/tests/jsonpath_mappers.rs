@@ -312,3 +312,48 @@ fn a_query_over_a_value_nested_too_deep_finds_nothing_and_never_crashes() {
         }
     }
 }
+
+hookmap::mapper!(
+    name = NullNotes,
+    source = r#"{
+      "partner_name": "shop",
+      "mapping_type": "users",
+      "mappings": {
+        "customer_id": "$.orders[?@.note == null].id",
+        "user_attributes": { "note": "$.orders[?@.note == null].note", "kind": "$.orders[?@.note == null].meta.kind" }
+      },
+      "batching": true,
+      "payload_validations": {}
+    }"#
+);
+
+hookmap::mapper!(
+    name = HasNote,
+    source = r#"{
+      "partner_name": "shop",
+      "mapping_type": "users",
+      "mappings": { "customer_id": "$.orders[?@.note && !@.meta.hidden].id" },
+      "batching": true,
+      "payload_validations": {}
+    }"#
+);
+
+#[test]
+fn a_filter_on_members_tells_null_from_missing() {
+    let payload = json!({"orders": [
+        {"id": "a", "note": null, "meta": {"kind": "k"}},
+        {"id": "b"},
+        {"id": "c", "note": "hi", "meta": {"hidden": false}},
+        {"id": "d", "note": 0, "meta": {"hidden": true}}
+    ]});
+    let out = records(&NullNotes, &payload);
+    assert_eq!(out.as_array().map(Vec::len), Some(1));
+    assert_eq!(out[0]["customer_id"], "a");
+    // `null` is still no attribute value (rule 2).
+    assert_eq!(out[0]["user_attributes"], json!({"kind": "k"}));
+
+    let out = records(&HasNote, &payload);
+    let ids: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["customer_id"].as_str().unwrap()).collect();
+    // `!@.meta.hidden` is "has no hidden member": `false` is a member too.
+    assert_eq!(ids, ["a"]);
+}

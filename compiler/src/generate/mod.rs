@@ -199,9 +199,28 @@ impl Generator<'_> {
                     }
                 }
             }
-            Iteration::Filter(expr) => {
-                // Correct first: the element is parsed as a tree for the filter, and read
-                // again into its struct when kept.
+            Iteration::Filter { expr, members: Some(members) } => {
+                // The members the filter compares were read with the element's struct.
+                let mut compiler = query::QueryCompiler::new(rt);
+                let mut operands = Vec::new();
+                for (n, member) in members.iter().enumerate() {
+                    let operand = format_ident!("__mapper_operand{}_{}", scope, n);
+                    let place = self.reader.member_place(scope + 1, &member.names, quote!(#element));
+                    operands.push(quote!(let #operand = #rt::operand_tree(#place.0);));
+                    compiler = compiler.with_member(member.names.clone(), quote!(#operand.as_ref()));
+                }
+                let skip = compiler.skip_unless(expr, &element, &element);
+                quote! {
+                    for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                        #(#operands)*
+                        #skip
+                        #inner
+                    }
+                }
+            }
+            Iteration::Filter { expr, members: None } => {
+                // The element is parsed as a tree for the filter, and read again into its
+                // struct when kept.
                 let tree = format_ident!("__mapper_tree{}", scope);
                 let root = if self.plan.root_tree { format_ident!("__mapper_root") } else { tree.clone() };
                 let skip = query::QueryCompiler::new(rt).skip_unless(expr, &tree, &root);

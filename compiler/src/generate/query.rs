@@ -54,6 +54,9 @@ pub fn nodelist_fn(name: &Ident, query: &Query, runtime: &TokenStream) -> Compil
 pub struct QueryCompiler<'r> {
     rt: &'r TokenStream,
     next: usize,
+    /// Members of `@` already read elsewhere, by their names: `Option<&Json>` expressions used
+    /// instead of looking them up in a tree.
+    members: Vec<(Vec<String>, TokenStream)>,
     /// Invalid literal patterns met so far.
     pub pattern_errors: Vec<PathError>,
 }
@@ -90,7 +93,34 @@ struct Body<'b> {
 impl<'r> QueryCompiler<'r> {
     /// A compiler for code that reaches the runtime through `rt` (`…::__private`).
     pub fn new(rt: &'r TokenStream) -> Self {
-        QueryCompiler { rt, next: 0, pattern_errors: Vec::new() }
+        QueryCompiler { rt, next: 0, members: Vec::new(), pattern_errors: Vec::new() }
+    }
+
+    /// Uses `value` (an `Option<&Json>` expression) for the query `@` followed by member
+    /// `names`, instead of a lookup in `@`'s tree.
+    pub fn with_member(mut self, names: Vec<String>, value: TokenStream) -> Self {
+        self.members.push((names, value));
+        self
+    }
+
+    /// The expression given by [`Self::with_member`] for `query`, if any.
+    fn known_member(&self, query: &FilterQuery) -> Option<TokenStream> {
+        if query.root != QueryRoot::Current {
+            return None;
+        }
+        let names: Option<Vec<&str>> = query
+            .segments
+            .iter()
+            .map(|s| match (s.kind, s.selectors.as_slice()) {
+                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let names = names?;
+        self.members
+            .iter()
+            .find(|(n, _)| n.iter().map(String::as_str).eq(names.iter().copied()))
+            .map(|(_, v)| v.clone())
     }
 
     fn fresh(&mut self, base: &str) -> Ident {
@@ -358,7 +388,9 @@ impl<'r> QueryCompiler<'r> {
             LogicalExpr::Exists(query) if query.segments.is_empty() => quote!(#positive),
             LogicalExpr::Exists(query) => {
                 let start = self.query_start(query, current, root);
-                if let Some(lookup) = self.singular(&start, &query.segments) {
+                if let Some(lookup) =
+                    self.known_member(query).or_else(|| self.singular(&start, &query.segments))
+                {
                     return if positive { quote!(#lookup.is_some()) } else { quote!(#lookup.is_none()) };
                 }
                 let label = self.label("exists");
@@ -407,7 +439,7 @@ impl<'r> QueryCompiler<'r> {
         if query.segments.is_empty() {
             return quote!(#rt::Operand::Node(#start));
         }
-        match self.singular(&start, &query.segments) {
+        match self.known_member(query).or_else(|| self.singular(&start, &query.segments)) {
             Some(lookup) => quote!(#rt::Operand::node(#lookup)),
             None => self.value_of(query, current, root),
         }
@@ -417,7 +449,7 @@ impl<'r> QueryCompiler<'r> {
     fn value_of(&mut self, query: &FilterQuery, current: &Ident, root: &Ident) -> TokenStream {
         let rt = self.rt;
         let start = self.query_start(query, current, root);
-        if let Some(lookup) = self.singular(&start, &query.segments) {
+        if let Some(lookup) = self.known_member(query).or_else(|| self.singular(&start, &query.segments)) {
             return quote!(#rt::Operand::node(#lookup));
         }
         let label = self.label("value");
@@ -443,7 +475,7 @@ impl<'r> QueryCompiler<'r> {
     /// `count(query)` as a `usize` expression.
     fn count(&mut self, query: &FilterQuery, current: &Ident, root: &Ident) -> TokenStream {
         let start = self.query_start(query, current, root);
-        if let Some(lookup) = self.singular(&start, &query.segments) {
+        if let Some(lookup) = self.known_member(query).or_else(|| self.singular(&start, &query.segments)) {
             return quote!(::core::primitive::usize::from(#lookup.is_some()));
         }
         let count = self.fresh("count");
@@ -563,6 +595,15 @@ pub fn pattern_errors(segments: &[Segment]) -> Vec<PathError> {
         }
     });
     errors
+}
+
+/// Calls `f` for every filter query in `expr`, nested ones included.
+pub fn visit_queries(expr: &LogicalExpr, f: &mut dyn FnMut(&FilterQuery)) {
+    visit_logical(expr, &mut |found| {
+        if let Found::Query(query) = found {
+            f(query);
+        }
+    });
 }
 
 /// A part of a filter that a walk over the tree reports.

@@ -25,6 +25,8 @@ enum Kind {
     Seq,
     /// An array read by index (`Elements`).
     Elements,
+    /// A member a chain filter compares (`Present`): its JSON text, `null` included.
+    Present,
 }
 
 /// Types and bindings for one plan.
@@ -56,7 +58,9 @@ impl<'p> Reader<'p> {
                 .enumerate()
                 .map(|(id, node)| {
                     let is_array = scope.array == Some(id);
-                    if index_child[id] || node.whole {
+                    if node.operand {
+                        Kind::Present
+                    } else if index_child[id] || node.whole {
                         Kind::Raw
                     } else if is_array {
                         if node.members.is_empty() && node.indices.is_empty() { Kind::Seq } else { Kind::Raw }
@@ -134,6 +138,27 @@ impl<'p> Reader<'p> {
         self.kinds[scope][node] == Kind::Raw
     }
 
+    /// The place of a member of scope `scope`'s element, read through its structs, from the
+    /// element at `element` (a chain filter's operand; the lowering checked that every node on
+    /// the way is a struct).
+    pub fn member_place(&self, scope: usize, names: &[String], element: TokenStream) -> TokenStream {
+        let nodes = &self.plan.scopes[scope].nodes;
+        let mut place = element;
+        let mut at = 0;
+        for name in names {
+            let mut field_namer = Namer::default();
+            for (key, child) in &nodes[at].members {
+                let field = field_namer.ident(&names::snake_case(key));
+                if key == name {
+                    place = quote!(#place.0.#field);
+                    at = *child;
+                    break;
+                }
+            }
+        }
+        place
+    }
+
     /// The struct definitions and their `ObjectNode` impls.
     pub fn items(&self) -> Vec<TokenStream> {
         let rt = self.rt;
@@ -184,6 +209,7 @@ impl<'p> Reader<'p> {
         let rt = self.rt;
         match self.kinds[scope][node] {
             Kind::Raw => quote!(::core::option::Option<#rt::Raw<#lt>>),
+            Kind::Present => quote!(#rt::Present<#lt>),
             Kind::Elements => quote!(#rt::Elements<#lt>),
             Kind::Seq => {
                 let element = self.value_type(scope + 1, 0, lt);
@@ -206,7 +232,7 @@ impl<'p> Reader<'p> {
 
     fn needs_lifetime(&self, scope: usize, node: NodeId) -> bool {
         match self.kinds[scope][node] {
-            Kind::Raw | Kind::Elements => true,
+            Kind::Raw | Kind::Elements | Kind::Present => true,
             Kind::Seq => self.needs_lifetime(scope + 1, 0),
             Kind::Struct => self.struct_needs_lifetime(scope, node),
         }
@@ -291,6 +317,13 @@ impl<'p> Reader<'p> {
                 }
             }
             Kind::Seq => *array_place = Some(place),
+            Kind::Present => {
+                // Read for a filter; as a field value, `null` is missing all the same.
+                if data.whole && self.slot_wanted(scope, node, wanted) {
+                    let name = &self.slot_names[&(scope, node)];
+                    out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place.0;));
+                }
+            }
             Kind::Raw => {
                 let value = if data.whole && self.slot_wanted(scope, node, wanted) {
                     let name = &self.slot_names[&(scope, node)];
