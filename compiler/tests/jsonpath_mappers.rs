@@ -76,3 +76,25 @@ fn every_kind_of_path_compiles_in_both_kinds_of_mapper() {
         assert!(rejected(&mapper(path, true)).contains("nothing to iterate"));
     }
 }
+
+fn generated(text: &str) -> String {
+    match compile(&Source::inline("m.json", text.to_owned()), &Options::default()) {
+        Ok(output) => hookmap_compiler::format(&output.tokens),
+        Err(diagnostics) => panic!("{text} should compile:\n{diagnostics}"),
+    }
+}
+
+#[test]
+fn a_chain_filter_on_members_reads_each_element_once() {
+    // The compared member is a field of the element's struct; no element is parsed as a tree.
+    let code = generated(&mapper("$.orders[?@.status == 'paid' && @.total > 10].id", true));
+    assert!(code.contains("status: ::hookmap::__private::Present<'de>"), "{code}");
+    assert!(code.contains("operand_tree("), "{code}");
+    assert!(!code.contains("::tree("), "{code}");
+    // A slice needs no tree either.
+    assert!(!generated(&mapper("$.orders[1:].id", true)).contains("::tree("));
+    // `@` itself, `$`, or a member that is also looked into: the element is parsed for the filter.
+    for path in ["$.orders[?@ != 1].id", "$.orders[?@.total > $.min].id", "$.orders[?@.a && @.a.b].id"] {
+        assert!(generated(&mapper(path, true)).contains("::tree("), "{path}");
+    }
+}

@@ -357,3 +357,32 @@ fn a_filter_on_members_tells_null_from_missing() {
     // `!@.meta.hidden` is "has no hidden member": `false` is a member too.
     assert_eq!(ids, ["a"]);
 }
+
+hookmap::mapper!(
+    name = NestedOperands,
+    source = r#"{
+      "partner_name": "survey",
+      "mapping_type": "users",
+      "mappings": {
+        "customer_id": "$.answers[?@.field && @.field.ref == 'email'].email",
+        "user_attributes": { "ref": "$.answers[?@.field && @.field.ref == 'email'].field.ref" }
+      },
+      "batching": true,
+      "payload_validations": {}
+    }"#
+);
+
+#[test]
+fn a_filter_that_needs_a_member_and_its_members_reads_the_element_as_a_tree() {
+    // `@.field` is both tested and looked into: the filter parses each element instead.
+    let payload = json!({"answers": [
+        {"field": null, "email": "x"},
+        {"field": {"ref": "email"}, "email": "a@x"},
+        {"email": "y"},
+        {"field": {"ref": "email"}, "email": "b@x"}
+    ]});
+    let out = records(&NestedOperands, &payload);
+    let ids: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["customer_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a@x", "b@x"]);
+    assert_eq!(out[0]["user_attributes"], json!({"ref": "email"}));
+}
