@@ -317,9 +317,9 @@ impl Lowering {
         let split = self.split(path);
         if let Some(wildcard) =
             split.tail.iter().find(|s| s.selectors.iter().any(|x| matches!(x, Selector::Wildcard { .. })))
-            && (!self.chain.is_empty() || is_wildcard(wildcard))
         {
-            // `[*]` off the chain: the front end reports it; never read it as a first match.
+            // A wildcard off the chain: the front end reports it first (it iterates an array
+            // without batching, or another chain); never read it as a first match.
             self.errors.push(
                 Diagnostic::error(format!("JSONPath `{}` does not lie on the batching chain", path.text))
                     .at(path.file_span(wildcard.span.clone()))

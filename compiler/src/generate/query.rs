@@ -540,9 +540,9 @@ impl<'r> QueryCompiler<'r> {
                     #rt::is_match(&PATTERN, #value)
                 }),
                 Err(error) => {
-                    let span = pattern_span(call, &error);
                     self.pattern_errors.push(PathError {
-                        span,
+                        // The call: the literal's own span is not kept in the tree.
+                        span: call.span.clone(),
                         message: format!("`{}` is not an I-Regexp pattern: {}", text, error.message),
                     });
                     quote!(#rt::is_match(&#rt::NO_PATTERN, #value))
@@ -589,7 +589,8 @@ pub fn pattern_errors(segments: &[Segment]) -> Vec<PathError> {
             && let Err(error) = hookmap_iregexp::translate(pattern, mode)
         {
             errors.push(PathError {
-                span: pattern_span(call, &error),
+                // The call: the literal's own span is not kept in the tree.
+                span: call.span.clone(),
                 message: format!("`{pattern}` is not I-Regexp: {}", error.message),
             });
         }
@@ -676,10 +677,4 @@ fn is_block(expr: &LogicalExpr, positive: bool) -> bool {
         }
         _ => false,
     }
-}
-
-/// Where the problem with a literal pattern is: the call, since the literal's own span is not
-/// kept (its offsets would be those of the unescaped text anyway).
-fn pattern_span(call: &FunctionExpr, _error: &hookmap_iregexp::Error) -> std::ops::Range<usize> {
-    call.span.clone()
 }
