@@ -138,7 +138,8 @@ impl Generator<'_> {
         let deepest = self.plan.scopes.len() - 1;
         let used = record::used_slots(self.plan);
         let wanted = |slot: Slot| used.contains(&slot);
-        let body = |scope: usize| record::build(self, scope);
+        let code = record::build(self, deepest);
+        let body = |scope: usize| code[scope].clone();
         let nest = self.nest(0, quote!(__mapper_payload), &wanted, deepest, &body, true);
         let capacity = if deepest == 0 { quote!(1) } else { quote!(0) };
         quote! {
@@ -148,8 +149,8 @@ impl Generator<'_> {
         }
     }
 
-    /// Binds the values of `scope` read from `place`, then runs `body` in the deepest scope,
-    /// looping over the iterated array of each scope on the way.
+    /// Binds the values of `scope` read from `place` and runs `body` for the scope, then loops
+    /// over the scope's iterated array down to the deepest scope.
     fn nest(
         &self,
         scope: usize,
@@ -162,8 +163,8 @@ impl Generator<'_> {
         let rt = self.rt;
         let mut stmts = Vec::new();
         let array = self.reader.bind(scope, place.clone(), wanted, scope < deepest, &mut stmts);
+        stmts.push(body(scope));
         if scope == deepest {
-            stmts.push(body(scope));
             return quote!(#(#stmts)*);
         }
         let Some(array) = array else {
