@@ -109,3 +109,32 @@ fn a_mapper_of_literals_reads_nothing_but_checks_the_payload_is_json() {
     assert_eq!(records[0].customer_id(), Some("service-account"));
     assert!(built::LiteralsOnly.map(b"{").is_err());
 }
+
+hookmap::mapper!(
+    name = LastId,
+    source = r#"{
+  "partner_name": "crm",
+  "mapping_type": "users",
+  "mappings": { "customer_id": "$.ids[-1].id", "user_attributes": { "score": "$.score" } },
+  "batching": false,
+  "payload_validations": {}
+}"#
+);
+
+#[test]
+fn pointers_stay_valid_json_pointers_for_negative_indexes() {
+    let error = LastId.map(br#"{"ids": [{"x": 1}]}"#).expect_err("no id");
+    assert_eq!(error.details()[0].pointer.as_deref(), Some("/ids"));
+    let records = LastId.map(br#"{"ids": [{"id": "a"}, {"id": "b"}]}"#).expect("maps");
+    assert_eq!(records[0].customer_id(), Some("b"));
+}
+
+#[test]
+fn numbers_are_copied_exactly() {
+    for number in ["-0", "1.50", "1e400", "98765432109876543210", "-12"] {
+        let payload = format!(r#"{{"ids": [{{"id": "a"}}], "score": {number}}}"#);
+        let records = LastId.map(payload.as_bytes()).expect("maps");
+        let json = serde_json::to_string(&records).expect("serializes");
+        assert!(json.contains(&format!(r#""score":{number}"#)), "{json}");
+    }
+}

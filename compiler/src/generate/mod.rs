@@ -262,18 +262,26 @@ impl Generator<'_> {
         let rt = self.rt;
         let mut format = String::new();
         let mut args: Vec<TokenStream> = Vec::new();
+        // A negative index's position is known only at run time; the pointer then stops at its
+        // array, which is still a valid RFC 6901 pointer to where the problem is.
+        let mut whole = true;
         for level in 0..slot.scope {
             let scope = &self.plan.scopes[level];
             if let Some(array) = scope.array {
-                push_steps(&mut format, &scope.nodes[array].steps);
+                whole = push_steps(&mut format, &scope.nodes[array].steps);
+            }
+            if !whole {
+                break;
             }
             format.push_str("/{}");
             let i = format_ident!("__mapper_i{}", level);
             args.push(quote!(#i));
         }
         let node = &self.plan.scopes[slot.scope].nodes[slot.node];
-        push_steps(&mut format, &node.steps);
-        if let Some(query) = &node.query {
+        if whole {
+            whole = push_steps(&mut format, &node.steps);
+        }
+        if let Some(query) = node.query.as_ref().filter(|_| whole) {
             let tree = read::tree_name(slot.scope, query.base);
             let found = self.reader.slot(slot);
             format.push_str("{}");
@@ -289,8 +297,12 @@ impl Generator<'_> {
     }
 }
 
-fn push_steps(format: &mut String, steps: &[Step]) {
+/// Appends the pointer of `steps`; stops before a negative index and returns `false` there.
+fn push_steps(format: &mut String, steps: &[Step]) -> bool {
     for step in steps {
+        if matches!(step, Step::Index(i) if *i < 0) {
+            return false;
+        }
         format.push('/');
         match step {
             Step::Member(name) => {
@@ -307,6 +319,7 @@ fn push_steps(format: &mut String, steps: &[Step]) {
             Step::Index(i) => format.push_str(&i.to_string()),
         }
     }
+    true
 }
 
 fn index_expr(scope: usize) -> TokenStream {
