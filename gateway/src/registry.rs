@@ -5,13 +5,16 @@ use std::fmt;
 
 use hookmap::{Mapper, MappingType};
 
+/// A partner's mappers by config name, then by mapping type (see [`slot`]).
+type ByConfig = HashMap<&'static str, [Option<&'static dyn Mapper>; 2]>;
+
 /// Mappers keyed by `(partner_name, config_name, mapping_type)`.
 ///
 /// Nested by partner first so that an unknown partner and an unknown config get different
 /// answers.
 #[derive(Default)]
 pub struct Registry {
-    partners: HashMap<&'static str, HashMap<&'static str, [Option<&'static dyn Mapper>; 2]>>,
+    partners: HashMap<&'static str, ByConfig>,
     len: usize,
 }
 

@@ -144,6 +144,10 @@ pub struct EventView {
     pub attr: Box<RawValue>,
 }
 
+/// What [`Store::write_group`] returns: per write, its outcome or why it alone failed; or
+/// why the whole group failed.
+pub type GroupResult = Result<Vec<Result<WriteOutcome, StoreError>>, StoreError>;
+
 /// A destination for accepted requests.
 ///
 /// `write_group` is called by one writer thread at a time; the look-ups may be called from
@@ -153,8 +157,7 @@ pub trait Store: Send + Sync + 'static {
     /// stored survives a crash). Each write is applied whole or not at all: a write that fails
     /// gets `Err` in its place and the others go on. An `Err` for the whole call means nothing
     /// of the group was stored.
-    #[allow(clippy::type_complexity)]
-    fn write_group(&self, writes: &[Write]) -> Result<Vec<Result<WriteOutcome, StoreError>>, StoreError>;
+    fn write_group(&self, writes: &[Write]) -> GroupResult;
 
     /// Forgets idempotency keys first used before `before_ms`.
     fn prune_idempotency_keys(&self, before_ms: i64) -> Result<usize, StoreError>;

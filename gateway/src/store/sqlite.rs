@@ -17,7 +17,9 @@ use hookmap::{Attributes, Event, Profile, Record};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::value::RawValue;
 
-use super::{CustomerView, EventView, RequestInfo, Store, StoreError, Write, WriteContent, WriteOutcome};
+use super::{
+    CustomerView, EventView, GroupResult, RequestInfo, Store, StoreError, Write, WriteContent, WriteOutcome,
+};
 
 const CUSTOMER: i64 = 0;
 const ANONYMOUS: i64 = 1;
@@ -148,7 +150,7 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 impl Store for SqliteStore {
-    fn write_group(&self, writes: &[Write]) -> Result<Vec<Result<WriteOutcome, StoreError>>, StoreError> {
+    fn write_group(&self, writes: &[Write]) -> GroupResult {
         let mut conn = lock(&self.writer);
         let mut tx = conn.transaction()?;
         let mut outcomes = Vec::with_capacity(writes.len());
