@@ -100,6 +100,50 @@ pub struct SqliteStore {
     /// Look-ups read a WAL snapshot and never wait for the writer.
     reader: Mutex<Connection>,
     idempotency_window_ms: i64,
+    _checkpointer: Checkpointer,
+}
+
+/// How often the checkpointer looks at the log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// A thread that checkpoints the WAL in the background (PASSIVE: it never blocks the writer or
+/// readers), stopped when the store is dropped.
+#[derive(Debug)]
+struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(path: &Path) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("hookmap-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                    }
+                }
+                // Last one on the way out; TRUNCATE also empties the log file.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -125,6 +169,9 @@ impl SqliteStore {
                 path.display()
             )));
         }
+        // Checkpoints (copying the log back into the database file, with its own fsync) run on
+        // a thread of their own, not inside some unlucky request's commit.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         writer.execute_batch(SCHEMA)?;
         writer.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         writer.set_prepared_statement_cache_capacity(64);
@@ -135,10 +182,12 @@ impl SqliteStore {
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
         let window_ms = i64::try_from(idempotency_window.as_millis()).unwrap_or(i64::MAX);
+        let checkpointer = Checkpointer::spawn(path)?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             idempotency_window_ms: window_ms,
+            _checkpointer: checkpointer,
         })
     }
 }
@@ -152,11 +201,22 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 impl Store for SqliteStore {
     fn write_group(&self, writes: &[Write]) -> GroupResult {
         let mut conn = lock(&self.writer);
+        // Fast path: the whole group in one transaction, no savepoints. A write fails only on
+        // bad input or a storage fault, both rare; then the group is redone with a savepoint per
+        // write, so one bad write is undone alone and the others still commit.
+        let tx = conn.transaction()?;
+        let fast: Result<Vec<WriteOutcome>, StoreError> =
+            writes.iter().map(|w| apply_write(&tx, w, self.idempotency_window_ms)).collect();
+        match fast {
+            Ok(outcomes) => {
+                tx.commit()?;
+                return Ok(outcomes.into_iter().map(Ok).collect());
+            }
+            Err(_) => drop(tx), // rolls back
+        }
         let mut tx = conn.transaction()?;
         let mut outcomes = Vec::with_capacity(writes.len());
         for write in writes {
-            // A savepoint per request: one request that fails (say, an event without any id)
-            // is undone alone, and the group still commits.
             let sp = tx.savepoint()?;
             match apply_write(&sp, write, self.idempotency_window_ms) {
                 Ok(outcome) => {
