@@ -225,8 +225,12 @@ async fn commit_stats(addr: SocketAddr) -> CommitStats {
 fn main() {
     let secs = env_or("LOAD_SECS", 5);
     let conns = env_or("LOAD_CONNS", 64);
-    let server_rt =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        // As the binary does: one core left to the writer thread.
+        .worker_threads(Config::default().http_threads())
+        .enable_all()
+        .build()
+        .unwrap();
     let client_rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let auth = Arc::new(basic_header("WS1", "key"));

@@ -77,6 +77,7 @@ fn run(args: Args) -> Result<(), String> {
     let store = SqliteStore::open(&args.db, config.idempotency_window()).map_err(|e| e.to_string())?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.http_threads())
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

@@ -561,3 +561,21 @@ async fn records_survive_a_restart() {
     assert_eq!(view.events.len(), 1);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn many_attributes_in_one_update() {
+    let gw = TestGateway::start().await;
+    // More than one statement's worth (the store upserts attributes in chunks of 16).
+    let attributes: serde_json::Map<String, Value> =
+        (0..40).map(|i| (format!("a{i:02}"), json!(i))).collect();
+    let body = json!({"customer_id": "many", "user_time": 5, "attributes": attributes}).to_string();
+    assert_eq!(gw.post("users", "users_v1", &body).await.status, 200);
+    let older =
+        json!({"customer_id": "many", "user_time": 4, "attributes": {"a00": "old", "a39": "old", "b": 1}});
+    assert_eq!(gw.post("users", "users_v1", &older.to_string()).await.status, 200);
+    let stored = gw.customer("many").await.json()["attributes"].clone();
+    let mut expected = attributes;
+    expected.insert("b".into(), json!(1));
+    assert_eq!(stored, Value::Object(expected));
+    gw.stop().await;
+}

@@ -174,7 +174,7 @@ impl SqliteStore {
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         writer.execute_batch(SCHEMA)?;
         writer.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        writer.set_prepared_statement_cache_capacity(64);
+        writer.set_prepared_statement_cache_capacity(64); // 16 attribute upserts + ~15 others
 
         let reader = Connection::open_with_flags(
             path,
@@ -500,18 +500,49 @@ fn set_attributes(
     if attributes.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO attributes (workspace, kind, id, key, value, user_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (workspace, kind, id, key) DO UPDATE
-            SET value = excluded.value, user_time = coalesce(excluded.user_time, attributes.user_time)
-            WHERE excluded.user_time IS NULL OR attributes.user_time IS NULL
-               OR excluded.user_time >= attributes.user_time",
-    )?;
-    for (key, value) in attributes.iter() {
-        let value = serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))?;
-        stmt.execute(params![ws, kind, id, key, value, user_time])?;
+    // Up to CHUNK attributes per statement: one statement run instead of one per attribute.
+    let entries: Vec<(&str, String)> = attributes
+        .iter()
+        .map(|(k, v)| Ok((k, serde_json::to_string(v).map_err(|e| StoreError(e.to_string()))?)))
+        .collect::<Result<_, StoreError>>()?;
+    for chunk in entries.chunks(ATTRIBUTE_CHUNK) {
+        let mut stmt = conn.prepare_cached(upsert_attributes_sql(chunk.len()))?;
+        stmt.raw_bind_parameter(1, ws)?;
+        stmt.raw_bind_parameter(2, kind)?;
+        stmt.raw_bind_parameter(3, id)?;
+        stmt.raw_bind_parameter(4, user_time)?;
+        for (i, (key, value)) in chunk.iter().enumerate() {
+            stmt.raw_bind_parameter(5 + 2 * i, key)?;
+            stmt.raw_bind_parameter(6 + 2 * i, value)?;
+        }
+        stmt.raw_execute()?;
     }
     Ok(())
+}
+
+const ATTRIBUTE_CHUNK: usize = 16;
+
+/// The upsert of `n` attributes of one profile (`?1`-`?4` workspace, kind, id, user_time; then
+/// key and value of each), built once per `n`.
+fn upsert_attributes_sql(n: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=ATTRIBUTE_CHUNK)
+            .map(|n| {
+                let rows: Vec<String> =
+                    (0..n).map(|i| format!("(?1, ?2, ?3, ?{}, ?{}, ?4)", 5 + 2 * i, 6 + 2 * i)).collect();
+                format!(
+                    "INSERT INTO attributes (workspace, kind, id, key, value, user_time) VALUES {}
+                     ON CONFLICT (workspace, kind, id, key) DO UPDATE
+                        SET value = excluded.value, user_time = coalesce(excluded.user_time, attributes.user_time)
+                        WHERE excluded.user_time IS NULL OR attributes.user_time IS NULL
+                           OR excluded.user_time >= attributes.user_time",
+                    rows.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[n.clamp(1, ATTRIBUTE_CHUNK) - 1]
 }
 
 fn alias_of(conn: &Connection, ws: &str, anon: &str) -> Result<Option<String>, StoreError> {
