@@ -191,6 +191,37 @@ fn store_alone(path: &std::path::Path, secs: u64) -> String {
     )
 }
 
+/// The disk's own fsync latency (4 KB append + fdatasync, 200 times) in the benchmark's
+/// directory: the floor under every commit, and what other work on the disk slows down.
+fn fsync_probe(dir: &std::path::Path) -> String {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(dir.join("fsync-probe")).unwrap();
+    let mut times: Vec<f64> = (0..200)
+        .map(|_| {
+            let started = Instant::now();
+            file.write_all(&[0u8; 4096]).unwrap();
+            file.sync_data().unwrap();
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    format!("disk fsync (4 KB append + fdatasync): p50 {:.2} ms, p99 {:.2} ms", times[100], times[197])
+}
+
+/// CPU and I/O pressure (Linux PSI, share of the last 60 s some task waited), so a run on a
+/// machine shared with other work says so.
+fn pressure() -> String {
+    let read = |what: &str| {
+        std::fs::read_to_string(format!("/proc/pressure/{what}"))
+            .ok()
+            .and_then(|t| {
+                t.lines().next()?.split_whitespace().find_map(|f| f.strip_prefix("avg60=").map(str::to_owned))
+            })
+            .unwrap_or_else(|| "n/a".into())
+    };
+    format!("pressure (PSI some avg60): cpu {}%, io {}%", read("cpu"), read("io"))
+}
+
 /// Group-commit counters read from `/metrics`.
 struct CommitStats {
     groups: f64,
@@ -225,6 +256,7 @@ async fn commit_stats(addr: SocketAddr) -> CommitStats {
 fn main() {
     let secs = env_or("LOAD_SECS", 5);
     let conns = env_or("LOAD_CONNS", 64);
+    let pressure_at_start = pressure();
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         // As the binary does: one core left to the writer thread.
         .worker_threads(Config::default().http_threads())
@@ -269,12 +301,16 @@ fn main() {
         addr
     });
     let store_only = store_alone(&dir.path().join("store-alone.db"), secs);
+    // The fixed rate first, on a fresh file: run after the closed loop it would also measure
+    // the background checkpoint of the log the closed loop left behind.
     let before = client_rt.block_on(commit_stats(gateway_addr));
-    let durable = client_rt.block_on(closed_loop(gateway_addr, conns, secs, auth.clone()));
-    let middle = client_rt.block_on(commit_stats(gateway_addr));
     let fixed = client_rt.block_on(open_loop(gateway_addr, 1000, secs.max(5) * 2, auth.clone()));
+    let middle = client_rt.block_on(commit_stats(gateway_addr));
+    let durable = client_rt.block_on(closed_loop(gateway_addr, conns, secs, auth.clone()));
     let after = client_rt.block_on(commit_stats(gateway_addr));
 
+    println!("{}", fsync_probe(dir.path()));
+    println!("{} at the start; {} at the end", pressure_at_start, pressure());
     println!();
     println!(
         "| scenario | req/s | p50 ms | p99 ms | max ms | requests | errors | requests/commit | ms/commit |"
@@ -282,7 +318,7 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!("{} | | |", ceiling.row("trivial axum handler (ceiling)"));
     println!("{}", store_only);
-    println!("{} {} |", durable.row("gateway, durable ack, closed loop"), middle.since(&before));
-    println!("{} {} |", fixed.row("gateway, durable ack, fixed 1,000 req/s"), after.since(&middle));
+    println!("{} {} |", durable.row("gateway, durable ack, closed loop"), after.since(&middle));
+    println!("{} {} |", fixed.row("gateway, durable ack, fixed 1,000 req/s"), middle.since(&before));
     server_rt.shutdown_timeout(Duration::from_secs(1));
 }
