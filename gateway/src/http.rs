@@ -53,6 +53,12 @@ pub(crate) struct AppState {
     pub body_pointers: BTreeMap<String, String>,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("registry", &self.registry).finish_non_exhaustive()
+    }
+}
+
 /// The request id given to the current request, set by [`request_context`].
 #[derive(Clone, Debug)]
 struct RequestId(Arc<str>);

@@ -57,12 +57,6 @@ pub struct Gateway {
     writer_thread: JoinHandle<()>,
 }
 
-impl std::fmt::Debug for http::AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("registry", &self.registry).finish_non_exhaustive()
-    }
-}
-
 impl Gateway {
     /// Starts the writer thread over `store` and sets up the routes. `config` should have been
     /// validated ([`Config::validate`]).

@@ -102,9 +102,8 @@ fn run(
                 }
             }
         }
-        // Any replies not matched by an outcome (a store returning too few) are dropped here,
-        // which their requesters see as an error rather than a false success.
-        replies.clear();
+        // `drain(..)` above emptied `replies` even where a store returned too few outcomes: those
+        // senders were dropped, which their requesters see as an error, never a false success.
         writes.clear();
 
         if last_prune.elapsed() >= PRUNE_EVERY {
