@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS profiles (
     kind       INTEGER NOT NULL,
     id         TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
     PRIMARY KEY (workspace, kind, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attributes (
@@ -416,7 +415,7 @@ fn apply_event(conn: &Connection, w: &Write, e: &Event<'_>) -> Result<(), StoreE
     let now = w.received_at_ms;
     let (kind, owner): (i64, Cow<'_, str>) = match (&e.customer_id, &e.anon_id) {
         (Some(customer), anon) => {
-            touch_profile(conn, ws, CUSTOMER, customer, now)?;
+            ensure_profile(conn, ws, CUSTOMER, customer, now)?;
             if let Some(anon) = anon {
                 link_anonymous(conn, ws, anon, customer, now)?;
             }
@@ -425,11 +424,11 @@ fn apply_event(conn: &Connection, w: &Write, e: &Event<'_>) -> Result<(), StoreE
         // An anonymous id already merged belongs to its customer from then on.
         (None, Some(anon)) => match alias_of(conn, ws, anon)? {
             Some(customer) => {
-                touch_profile(conn, ws, CUSTOMER, &customer, now)?;
+                ensure_profile(conn, ws, CUSTOMER, &customer, now)?;
                 (CUSTOMER, Cow::Owned(customer))
             }
             None => {
-                touch_profile(conn, ws, ANONYMOUS, anon, now)?;
+                ensure_profile(conn, ws, ANONYMOUS, anon, now)?;
                 (ANONYMOUS, Cow::Borrowed(anon))
             }
         },
@@ -465,7 +464,7 @@ fn apply_profile(conn: &Connection, w: &Write, p: &Profile<'_>) -> Result<bool, 
     if p.update_existing_only == Some(true) && !profile_exists(conn, ws, CUSTOMER, &p.customer_id)? {
         return Ok(false);
     }
-    touch_profile(conn, ws, CUSTOMER, &p.customer_id, w.received_at_ms)?;
+    ensure_profile(conn, ws, CUSTOMER, &p.customer_id, w.received_at_ms)?;
     set_attributes(conn, ws, CUSTOMER, &p.customer_id, &p.user_attributes, p.user_time)?;
     Ok(true)
 }
@@ -476,10 +475,12 @@ fn profile_exists(conn: &Connection, ws: &str, kind: i64, id: &str) -> Result<bo
     Ok(stmt.exists(params![ws, kind, id])?)
 }
 
-fn touch_profile(conn: &Connection, ws: &str, kind: i64, id: &str, now: i64) -> Result<(), StoreError> {
+/// Creates the profile if it does not exist. An existing one is left untouched: writing it
+/// again would dirty its page (one more page in the commit's log) for nothing.
+fn ensure_profile(conn: &Connection, ws: &str, kind: i64, id: &str, now: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO profiles (workspace, kind, id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (workspace, kind, id) DO UPDATE SET updated_at = excluded.updated_at",
+        "INSERT INTO profiles (workspace, kind, id, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (workspace, kind, id) DO NOTHING",
     )?
     .execute(params![ws, kind, id, now])?;
     Ok(())
@@ -535,8 +536,12 @@ fn upsert_attributes_sql(n: usize) -> &'static str {
                     "INSERT INTO attributes (workspace, kind, id, key, value, user_time) VALUES {}
                      ON CONFLICT (workspace, kind, id, key) DO UPDATE
                         SET value = excluded.value, user_time = coalesce(excluded.user_time, attributes.user_time)
-                        WHERE excluded.user_time IS NULL OR attributes.user_time IS NULL
-                           OR excluded.user_time >= attributes.user_time",
+                        WHERE (excluded.user_time IS NULL OR attributes.user_time IS NULL
+                               OR excluded.user_time >= attributes.user_time)
+                          -- an unchanged value and time is not rewritten (senders repeat
+                          -- attributes such as the email on every event)
+                          AND (attributes.value IS NOT excluded.value
+                               OR attributes.user_time IS NOT coalesce(excluded.user_time, attributes.user_time))",
                     rows.join(", ")
                 )
             })
