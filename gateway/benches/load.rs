@@ -320,5 +320,8 @@ fn main() {
     println!("{}", store_only);
     println!("{} {} |", durable.row("gateway, durable ack, closed loop"), after.since(&middle));
     println!("{} {} |", fixed.row("gateway, durable ack, fixed 1,000 req/s"), middle.since(&before));
+    let wal = std::fs::metadata(dir.path().join("bench.db-wal")).map_or(0, |m| m.len());
+    let db = std::fs::metadata(dir.path().join("bench.db")).map_or(0, |m| m.len());
+    println!("database {:.1} MB, write-ahead log {:.1} MB at the end", db as f64 / 1e6, wal as f64 / 1e6);
     server_rt.shutdown_timeout(Duration::from_secs(1));
 }

@@ -105,8 +105,16 @@ pub struct SqliteStore {
 /// How often the checkpointer looks at the log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// A thread that checkpoints the WAL in the background (PASSIVE: it never blocks the writer or
-/// readers), stopped when the store is dropped.
+/// Log size above which the checkpointer also rewinds it.
+const WAL_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A thread that checkpoints the WAL in the background, stopped when the store is dropped.
+///
+/// PASSIVE checkpoints never block the writer or readers, but under steady load they never
+/// finish with an empty log either (the writer appends while they copy), and SQLite only rewinds
+/// the log when one does: measured, the log grew to 590 MB in 30 s. So when the log file passes
+/// [`WAL_LIMIT`], a TRUNCATE checkpoint follows the PASSIVE one: it holds the writer back only
+/// for the frames committed since (the PASSIVE one just copied the rest), then empties the file.
 #[derive(Debug)]
 struct Checkpointer {
     stop: Option<std::sync::mpsc::Sender<()>>,
@@ -117,6 +125,9 @@ impl Checkpointer {
     fn spawn(path: &Path) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal = std::path::PathBuf::from(wal);
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("hookmap-checkpoint".into())
@@ -126,6 +137,14 @@ impl Checkpointer {
                 {
                     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                         tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                        continue;
+                    }
+                    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+                        match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)) {
+                            Ok(0) => tracing::debug!("write-ahead log rewound"),
+                            Ok(_) => tracing::debug!("write-ahead log busy; will rewind later"),
+                            Err(e) => tracing::warn!(error = %e, "WAL truncation failed; will retry"),
+                        }
                     }
                 }
                 // Last one on the way out; TRUNCATE also empties the log file.
