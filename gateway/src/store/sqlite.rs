@@ -105,16 +105,18 @@ pub struct SqliteStore {
 /// How often the checkpointer looks at the log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// Log size above which the checkpointer also rewinds it.
-const WAL_LIMIT: u64 = 64 * 1024 * 1024;
+/// Log length (frames, about a page each) above which the checkpointer also rewinds it:
+/// 16,384 frames of 4 KiB pages, about 64 MiB of log file.
+const WAL_LIMIT_FRAMES: i64 = 16 * 1024;
 
 /// A thread that checkpoints the WAL in the background, stopped when the store is dropped.
 ///
 /// PASSIVE checkpoints never block the writer or readers, but under steady load they never
 /// finish with an empty log either (the writer appends while they copy), and SQLite only rewinds
-/// the log when one does: measured, the log grew to 590 MB in 30 s. So when the log file passes
-/// [`WAL_LIMIT`], a TRUNCATE checkpoint follows the PASSIVE one: it holds the writer back only
-/// for the frames committed since (the PASSIVE one just copied the rest), then empties the file.
+/// the log when one does: measured, the log grew to 590 MB in 30 s. So when the log passes
+/// [`WAL_LIMIT_FRAMES`], a RESTART checkpoint follows the PASSIVE one: it holds the writer back
+/// only for the frames committed since (the PASSIVE one just copied the rest), and the next
+/// commit writes the log from its start again, so the file stays near the limit.
 #[derive(Debug)]
 struct Checkpointer {
     stop: Option<std::sync::mpsc::Sender<()>>,
@@ -125,9 +127,6 @@ impl Checkpointer {
     fn spawn(path: &Path) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        let wal = std::path::PathBuf::from(wal);
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("hookmap-checkpoint".into())
@@ -135,16 +134,15 @@ impl Checkpointer {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
-                        continue;
-                    }
-                    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
-                        match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)) {
-                            Ok(0) => tracing::debug!("write-ahead log rewound"),
-                            Ok(_) => tracing::debug!("write-ahead log busy; will rewind later"),
-                            Err(e) => tracing::warn!(error = %e, "WAL truncation failed; will retry"),
+                    let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+                    match frames {
+                        Ok(frames) if frames > WAL_LIMIT_FRAMES => {
+                            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+                                tracing::warn!(error = %e, "WAL rewind failed; will retry");
+                            }
                         }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
                     }
                 }
                 // Last one on the way out; TRUNCATE also empties the log file.
