@@ -62,12 +62,7 @@ impl Gateway {
     /// validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
-        let (writer, writer_thread) = writer::Writer::spawn(
-            store.clone(),
-            config.writer,
-            config.idempotency_window(),
-            metrics.clone(),
-        )?;
+        let (writer, writer_thread) = writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
         let state = Arc::new(http::AppState {
             registry,
             credentials: auth::Credentials::new(&config.workspaces),

@@ -6,16 +6,13 @@
 
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::WriterConfig;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, Write, WriteOutcome};
-
-/// How often expired idempotency keys are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 struct Job {
     write: Write,
@@ -40,13 +37,12 @@ impl Writer {
     pub fn spawn(
         store: Arc<dyn Store>,
         config: WriterConfig,
-        idempotency_window: Duration,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<(Writer, thread::JoinHandle<()>)> {
         let (queue, rx) = mpsc::channel(config.queue);
         let handle = thread::Builder::new()
             .name("hookmap-writer".into())
-            .spawn(move || run(store, rx, config.max_group, idempotency_window, metrics))?;
+            .spawn(move || run(store, rx, config.max_group, metrics))?;
         Ok((Writer { queue }, handle))
     }
 
@@ -62,14 +58,7 @@ impl Writer {
     }
 }
 
-fn run(
-    store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<Job>,
-    max_group: usize,
-    window: Duration,
-    metrics: Arc<Metrics>,
-) {
-    let mut last_prune = Instant::now();
+fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, max_group: usize, metrics: Arc<Metrics>) {
     let mut writes = Vec::with_capacity(max_group);
     let mut replies = Vec::with_capacity(max_group);
     while let Some(first) = rx.blocking_recv() {
@@ -106,15 +95,8 @@ fn run(
         // senders were dropped, which their requesters see as an error, never a false success.
         writes.clear();
 
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = Instant::now();
-            let before =
-                crate::now_ms().saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
-            match store.prune_idempotency_keys(before) {
-                Ok(n) if n > 0 => tracing::info!(deleted = n, "expired idempotency keys deleted"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not delete expired idempotency keys"),
-            }
+        if let Err(e) = store.maintain(crate::now_ms()) {
+            tracing::warn!(error = %e, "store housekeeping failed; will retry");
         }
     }
 }

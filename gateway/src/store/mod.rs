@@ -159,8 +159,10 @@ pub trait Store: Send + Sync + 'static {
     /// of the group was stored.
     fn write_group(&self, writes: &[Write]) -> GroupResult;
 
-    /// Forgets idempotency keys first used before `before_ms`.
-    fn prune_idempotency_keys(&self, before_ms: i64) -> Result<usize, StoreError>;
+    /// Housekeeping, called by the writer thread between groups, after their requests were
+    /// answered (so no acknowledgement waits for it): forgetting expired idempotency keys,
+    /// compacting logs. `now_ms` is the current time.
+    fn maintain(&self, now_ms: i64) -> Result<(), StoreError>;
 
     /// A stored request of `workspace`.
     fn request(&self, workspace: &str, request_id: &str) -> Result<Option<RequestInfo>, StoreError>;

@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hookmap::{Attributes, Event, Profile, Record};
@@ -99,24 +100,31 @@ pub struct SqliteStore {
     /// Look-ups read a WAL snapshot and never wait for the writer.
     reader: Mutex<Connection>,
     idempotency_window_ms: i64,
+    /// Set by the checkpointer when the log should be rewound; done by [`Store::maintain`].
+    rewind_wanted: Arc<AtomicBool>,
+    last_prune_ms: Mutex<i64>,
     _checkpointer: Checkpointer,
 }
+
+/// How often expired idempotency keys are deleted.
+const PRUNE_EVERY_MS: i64 = 60_000;
 
 /// How often the checkpointer looks at the log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// Log length (frames, about a page each) above which the checkpointer also rewinds it:
+/// Log length (frames, about a page each) above which the log is rewound:
 /// 16,384 frames of 4 KiB pages, about 64 MiB of log file.
 const WAL_LIMIT_FRAMES: i64 = 16 * 1024;
 
 /// A thread that checkpoints the WAL in the background, stopped when the store is dropped.
 ///
 /// PASSIVE checkpoints never block the writer or readers, but under steady load they never
-/// finish with an empty log either (the writer appends while they copy), and SQLite only rewinds
-/// the log when one does: measured, the log grew to 590 MB in 30 s. So when the log passes
-/// [`WAL_LIMIT_FRAMES`], a RESTART checkpoint follows the PASSIVE one: it holds the writer back
-/// only for the frames committed since (the PASSIVE one just copied the rest), and the next
-/// commit writes the log from its start again, so the file stays near the limit.
+/// finish with an empty log (the writer appends while they copy), and SQLite only rewinds the
+/// log when one does: measured, the log grew to 590 MB in 30 s. A RESTART checkpoint from this
+/// thread would have to catch the writer between two transactions, which at 1,000+ commits a
+/// second it rarely does (the log still reached 380 MB). So past [`WAL_LIMIT_FRAMES`] this thread
+/// only raises a flag, and the writer runs the RESTART between groups, after answering them: by
+/// then the PASSIVE checkpoints have copied nearly everything, so it is short.
 #[derive(Debug)]
 struct Checkpointer {
     stop: Option<std::sync::mpsc::Sender<()>>,
@@ -124,7 +132,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn spawn(path: &Path) -> Result<Checkpointer, StoreError> {
+    fn spawn(path: &Path, rewind_wanted: Arc<AtomicBool>) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -137,9 +145,7 @@ impl Checkpointer {
                     let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
                     match frames {
                         Ok(frames) if frames > WAL_LIMIT_FRAMES => {
-                            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-                                tracing::warn!(error = %e, "WAL rewind failed; will retry");
-                            }
+                            rewind_wanted.store(true, Ordering::Relaxed)
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
@@ -198,11 +204,14 @@ impl SqliteStore {
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
         let window_ms = i64::try_from(idempotency_window.as_millis()).unwrap_or(i64::MAX);
-        let checkpointer = Checkpointer::spawn(path)?;
+        let rewind_wanted = Arc::new(AtomicBool::new(false));
+        let checkpointer = Checkpointer::spawn(path, rewind_wanted.clone())?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             idempotency_window_ms: window_ms,
+            rewind_wanted,
+            last_prune_ms: Mutex::new(0),
             _checkpointer: checkpointer,
         })
     }
@@ -249,9 +258,27 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
-    fn prune_idempotency_keys(&self, before_ms: i64) -> Result<usize, StoreError> {
+    fn maintain(&self, now_ms: i64) -> Result<(), StoreError> {
         let conn = lock(&self.writer);
-        Ok(conn.execute("DELETE FROM idempotency WHERE created_at < ?1", [before_ms])?)
+        // Rewinding the log needs a moment with no write transaction open, which under load only
+        // the writer itself can promise; it is asked to by the checkpointer.
+        if self.rewind_wanted.swap(false, Ordering::Relaxed) {
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get(0))?;
+            if busy != 0 {
+                // A reader is still on an old snapshot; ask again at the next chance.
+                self.rewind_wanted.store(true, Ordering::Relaxed);
+            }
+        }
+        let mut last_prune = self.last_prune_ms.lock().unwrap_or_else(|e| e.into_inner());
+        if now_ms - *last_prune >= PRUNE_EVERY_MS {
+            *last_prune = now_ms;
+            let before = now_ms.saturating_sub(self.idempotency_window_ms);
+            let deleted = conn.execute("DELETE FROM idempotency WHERE created_at < ?1", [before])?;
+            if deleted > 0 {
+                tracing::info!(deleted, "expired idempotency keys deleted");
+            }
+        }
+        Ok(())
     }
 
     fn request(&self, workspace: &str, request_id: &str) -> Result<Option<RequestInfo>, StoreError> {
