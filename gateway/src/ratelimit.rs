@@ -68,7 +68,9 @@ impl RateLimiter {
             Ok(())
         } else {
             let wait = (1.0 - b.tokens) / b.limit.per_second;
-            Err(Limited { retry_after: Duration::from_secs_f64(wait), per_second: b.limit.per_second })
+            // try_: a rate of 1e-300 a second would overflow a Duration, and this must not panic.
+            let retry_after = Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX);
+            Err(Limited { retry_after, per_second: b.limit.per_second })
         }
     }
 }
@@ -105,6 +107,14 @@ mod tests {
             assert!(l.check("w", later).is_ok());
         }
         assert!(l.check("w", later).is_err());
+    }
+
+    #[test]
+    fn absurdly_low_rates_do_not_panic() {
+        let t0 = Instant::now();
+        let l = limiter(1e-300, None, t0);
+        assert!(l.check("w", t0).is_ok());
+        assert_eq!(l.check("w", t0).unwrap_err().retry_after_secs(), u64::MAX);
     }
 
     #[test]
