@@ -1,16 +1,17 @@
 //! The mappers the `hookmap-gateway` binary serves.
 //!
-//! SEAM: once `hookmap_compiler::Builder` is ready, a `build.rs` compiles every
-//! `gateway/mappers/*.json` into `$OUT_DIR/<config_name>.rs`, this module becomes
+//! SEAM: once `hookmap_compiler::Builder` is ready, a `gateway/build.rs` compiles every
+//! `gateway/mappers/*.json` into `$OUT_DIR/<config_name>.rs`, and this module becomes
 //!
 //! ```ignore
 //! hookmap::include_mapper!("lead_form");   // pub struct LeadForm;
 //! pub static MAPPERS: &[&dyn hookmap::Mapper] = &[&LeadForm];
 //! ```
 //!
-//! (or one generated file listing them all), and the hand-written stand-in below is deleted.
-//! Until then the stand-in maps `mappers/lead_form.json` by hand, so the binary (and its crash
-//! test) has a real mapper to serve.
+//! (or an `include!` of a list the build script writes), and the hand-written stand-in below is
+//! deleted. Until then the stand-in maps `mappers/lead_form.json` by hand, so the binary (and its
+//! crash test, which posts to `webforms`/`lead_form`) has a real mapper to serve. See
+//! `docs/gateway.md`, "Plugging in compiled mappers".
 
 use std::borrow::Cow;
 
