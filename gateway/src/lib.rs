@@ -1,0 +1,103 @@
+//! hookmap-gateway: the HTTP service that receives webhooks, maps them with compiled mappers
+//! and stores the records durably before answering.
+//!
+//! ```ignore
+//! let config = Config::from_file(path)?;
+//! let store = Arc::new(SqliteStore::open(db, config.idempotency_window())?);
+//! let gateway = Gateway::new(&config, hookmap_gateway::registry()?, store)?;
+//! gateway.serve(tokio::net::TcpListener::bind(addr).await?, shutdown_signal).await?;
+//! ```
+//!
+//! See `docs/gateway.md` for the endpoints, answers and storage model.
+#![forbid(unsafe_code)]
+
+pub mod answer;
+pub mod auth;
+pub mod config;
+mod http;
+pub mod idempotency;
+pub mod ids;
+pub mod mappers;
+pub mod metrics;
+pub mod ratelimit;
+pub mod registry;
+pub mod store;
+pub mod writer;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use config::Config;
+pub use registry::Registry;
+pub use store::{SqliteStore, Store};
+
+/// The registry of the mappers compiled into this crate ([`mappers::MAPPERS`]).
+pub fn registry() -> Result<Registry, registry::DuplicateMapper> {
+    Registry::new(mappers::MAPPERS.iter().copied())
+}
+
+/// Milliseconds since the epoch (0 for a clock set before 1970).
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Config {
+    /// How long idempotency keys are remembered.
+    pub fn idempotency_window(&self) -> Duration {
+        Duration::from_secs(self.idempotency.window_seconds)
+    }
+}
+
+/// A configured gateway, ready to serve.
+#[derive(Debug)]
+pub struct Gateway {
+    state: Arc<http::AppState>,
+    writer_thread: JoinHandle<()>,
+}
+
+impl Gateway {
+    /// Starts the writer thread over `store` and sets up the routes. `config` should have been
+    /// validated ([`Config::validate`]).
+    pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
+        let metrics = Arc::new(metrics::Metrics::default());
+        let (writer, writer_thread) = writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
+        let state = Arc::new(http::AppState {
+            registry,
+            credentials: auth::Credentials::new(&config.workspaces),
+            limiter: ratelimit::RateLimiter::new(config, Instant::now()),
+            writer,
+            store,
+            ids: ids::RequestIds::default(),
+            metrics,
+            max_body_bytes: config.max_body_bytes,
+            body_pointers: config.idempotency.body_pointers.clone(),
+        });
+        Ok(Gateway { state, writer_thread })
+    }
+
+    /// The routes, for serving them some other way (the writer stays up as long as a router
+    /// is alive).
+    pub fn router(&self) -> axum::Router {
+        http::router(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets open requests finish and
+    /// waits for the writer to commit what it was given.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Gateway { state, writer_thread } = self;
+        let router = http::router(state);
+        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        // The router and every connection are gone, so is the writer's last handle: the
+        // thread drains its queue and ends.
+        tokio::task::spawn_blocking(move || writer_thread.join())
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|_| std::io::Error::other("the writer thread panicked"))
+    }
+}
