@@ -49,7 +49,8 @@ pub struct Mapper {
     pub config_name: Option<Spanned<String>>,
     /// `mapping_type`.
     pub mapping_type: Spanned<MappingType>,
-    /// `batching`.
+    /// `batching`; `false` when the file has none (then spanned on the empty range at the
+    /// top-level object's `{`).
     pub batching: Spanned<bool>,
     /// `mappings.customer_id`.
     pub customer_id: Option<Spanned<Source>>,
@@ -61,7 +62,8 @@ pub struct Mapper {
     pub user_time: Option<UserTime>,
     /// `mappings.platform` (events only; ignored for users).
     pub platform: Option<Spanned<Platform>>,
-    /// `mappings.app_version` (events only; ignored for users).
+    /// `mappings.app_version` (events only; ignored for users). An events mapper without one
+    /// gets the literal `"1.0.0"`, spanned on the `mappings` key.
     pub app_version: Option<Spanned<Source>>,
     /// `mappings.update_existing_only` (users only).
     pub update_existing_only: Option<Spanned<bool>>,
@@ -104,30 +106,38 @@ pub struct Path {
     pub query: Query,
     /// The JSON string token in the file, including its quotes.
     pub span: Span,
-    /// For each byte offset in `text` where the file holds an escape: the pairs
-    /// `(offset in text, offset in file)`, ascending; see [`Path::file_span`].
+    /// Where the file holds escapes: for each escape sequence, the pair `(offset in text just
+    /// after it, offset in file just after it)`, ascending. Between two pairs text and file
+    /// advance byte for byte; see [`Path::file_span`].
     pub escapes: Vec<(usize, usize)>,
 }
 
 impl Path {
     /// Maps a byte range inside the query text to the byte range in the mapper file.
     pub fn file_span(&self, range: Range<usize>) -> Span {
-        self.file_offset(range.start)..self.file_offset(range.end)
+        string_span(self.span.start, &self.escapes, range)
     }
+}
 
-    fn file_offset(&self, offset: usize) -> usize {
-        // The text starts one byte after the opening quote; each escape shifts what follows.
-        let mut base_text = 0;
-        let mut base_file = self.span.start + 1;
-        for &(text_at, file_at) in &self.escapes {
-            if text_at > offset {
-                break;
-            }
-            base_text = text_at;
-            base_file = file_at;
+/// Maps a byte range inside the unescaped text of the JSON string token starting (at its
+/// opening quote) at `token_start` to the byte range in the file, given the token's escape
+/// pairs (as in [`Path::escapes`]). Shared by paths and date patterns.
+pub(crate) fn string_span(token_start: usize, escapes: &[(usize, usize)], range: Range<usize>) -> Span {
+    string_offset(token_start, escapes, range.start)..string_offset(token_start, escapes, range.end)
+}
+
+fn string_offset(token_start: usize, escapes: &[(usize, usize)], offset: usize) -> usize {
+    // The text starts one byte after the opening quote; each escape shifts what follows.
+    let mut base_text = 0;
+    let mut base_file = token_start + 1;
+    for &(text_at, file_at) in escapes {
+        if text_at > offset {
+            break;
         }
-        base_file + (offset - base_text)
+        base_text = text_at;
+        base_file = file_at;
     }
+    base_file + (offset - base_text)
 }
 
 /// `user_time`, its formats and its time zone.
