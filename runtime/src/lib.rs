@@ -21,6 +21,7 @@
 
 mod error;
 mod mapper;
+mod reader;
 mod record;
 mod value;
 
