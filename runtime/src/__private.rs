@@ -395,23 +395,23 @@ pub fn value(raw: Option<Raw<'_>>) -> Option<Value<'_>> {
 #[allow(clippy::type_complexity)]
 pub fn members(raw: Option<Raw<'_>>) -> Result<Option<Vec<(Cow<'_, str>, Value<'_>)>>, Problem> {
     let Some(raw) = raw.filter(|r| !is_null(*r)) else { return Ok(None) };
+    // The text was checked when it was captured, so reading it fails only for a non-object.
+    let not_object = || Problem::WrongType { expected: "an object", found: type_word(raw) };
     if !raw.get().starts_with('{') {
-        return Err(Problem::WrongType { expected: "an object", found: type_word(raw) });
+        return Err(not_object());
     }
-    let entries: Vec<(Key<'_>, Raw<'_>)> = match read_text::<MemberList<'_>>(raw.get()) {
-        Ok(list) => list.0,
-        // The text was validated when it was captured; this arm is unreachable in practice.
-        Err(_) => return Err(Problem::WrongType { expected: "an object", found: type_word(raw) }),
-    };
+    // The usual case, in one read into the result: no key repeats, so nothing to merge.
+    let Members { values, null_keys } = read_text::<Members<'_>>(raw.get()).map_err(|_| not_object())?;
+    let keys = values.len() + null_keys.len();
+    let key = |i: usize| if i < values.len() { &*values[i].0 } else { &*null_keys[i - values.len()] };
+    if !repeats(keys, key) {
+        return Ok(Some(values));
+    }
+    // An object that repeats a key: the last occurrence wins, and a later `null` removes it.
+    let entries = read_text::<Entries<'_>>(raw.get()).map_err(|_| not_object())?.0;
     let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::with_capacity(entries.len());
-    if !has_repeated_key(&entries) {
-        // The usual case: no key to merge, so no search per member.
-        out.extend(entries.into_iter().filter_map(|(Key(key), raw)| Some((key, value(Some(raw))?))));
-        return Ok(Some(out));
-    }
     for (Key(key), raw) in entries {
         let Some(value) = self::value(Some(raw)) else {
-            // A later `null` for a repeated key removes the earlier value: the last one wins.
             out.retain(|(k, _)| *k != key);
             continue;
         };
@@ -423,41 +423,77 @@ pub fn members(raw: Option<Raw<'_>>) -> Result<Option<Vec<(Cow<'_, str>, Value<'
     Ok(Some(out))
 }
 
-/// Whether an object repeats a key: pairwise for a few members, sorted beyond that (a search per
-/// member made copying a 200-member object quadratic).
-fn has_repeated_key(entries: &[(Key<'_>, Raw<'_>)]) -> bool {
-    if entries.len() <= 16 {
-        return entries.iter().enumerate().any(|(i, (a, _))| entries[..i].iter().any(|(b, _)| a.0 == b.0));
+/// Whether any two of the `n` keys are equal: pairwise for a few, sorted beyond that (a search
+/// per member made copying a 200-member object quadratic).
+fn repeats<'k>(n: usize, key: impl Fn(usize) -> &'k str) -> bool {
+    if n <= 16 {
+        return (0..n).any(|i| (0..i).any(|j| key(i) == key(j)));
     }
-    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| &*k.0).collect();
+    let mut keys: Vec<&str> = (0..n).map(key).collect();
     keys.sort_unstable();
     keys.windows(2).any(|pair| pair[0] == pair[1])
 }
 
-struct MemberList<'de>(Vec<(Key<'de>, Raw<'de>)>);
+/// An object's members as attribute values, and the keys of its `null` members (which matter
+/// only if a key repeats).
+struct Members<'de> {
+    values: Vec<(Cow<'de, str>, Value<'de>)>,
+    null_keys: Vec<Cow<'de, str>>,
+}
 
-impl<'de> Deserialize<'de> for MemberList<'de> {
+impl<'de> Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ListVisitor;
-        impl<'de> Visitor<'de> for ListVisitor {
-            type Value = MemberList<'de>;
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberList<'de>, A::Error> {
-                let mut list = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Members { values: Vec::new(), null_keys: Vec::new() };
+                while let Some((Key(key), raw)) = map.next_entry::<Key<'de>, Raw<'de>>()? {
+                    match value(Some(raw)) {
+                        Some(value) => members.values.push((key, value)),
+                        None => members.null_keys.push(key),
+                    }
+                }
+                Ok(members)
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// An object's members in order, as read.
+struct Entries<'de>(Vec<(Key<'de>, Raw<'de>)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
+                let mut list = Vec::new();
                 while let Some(entry) = map.next_entry::<Key<'de>, Raw<'de>>()? {
                     list.push(entry);
                 }
-                Ok(MemberList(list))
+                Ok(Entries(list))
             }
         }
-        deserializer.deserialize_map(ListVisitor)
+        deserializer.deserialize_map(EntriesVisitor)
     }
 }
 
 /// Copies `create_all` members into `attributes`, except keys the mapper set explicitly.
 pub fn copy_members<'a>(attributes: &mut Attributes<'a>, members: Vec<(Cow<'a, str>, Value<'a>)>) {
+    // Without explicit attributes the copied list is the whole list: take it as it is.
+    if attributes.is_empty() {
+        attributes.replace_entries(members);
+        return;
+    }
     // `members` has unique keys, so only the explicit attributes set before can clash; checking
     // the copied ones too made this quadratic in the object's size.
     let explicit = attributes.len();
@@ -648,5 +684,33 @@ pub fn elements<T>(seq: &Option<Seq<T>>) -> Result<&[T], Problem> {
         Some(Seq::Array(items)) => Ok(items),
         Some(Seq::Other { found }) => Err(Problem::WrongType { expected: "an array", found }),
         None => Err(Problem::Missing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Raw, Value, members, read_text};
+
+    fn copied(object: &str) -> Vec<(String, Value<'static>)> {
+        let raw: Raw<'_> = read_text(object).expect("JSON");
+        let list = members(Some(raw)).expect("an object").expect("not null");
+        list.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+
+    #[test]
+    fn create_all_keeps_the_last_of_repeated_keys() {
+        let text = |s: &str| Value::String(s.to_owned().into());
+        assert_eq!(
+            copied(r#"{"a": "1", "b": null, "c": "3"}"#),
+            [("a".into(), text("1")), ("c".into(), text("3"))]
+        );
+        assert_eq!(
+            copied(r#"{"a": "1", "b": "2", "a": "3"}"#),
+            [("a".into(), text("3")), ("b".into(), text("2"))]
+        );
+        assert_eq!(copied(r#"{"a": "1", "b": "2", "a": null}"#), [("b".into(), text("2"))]);
+        assert_eq!(copied(r#"{"a": null, "a": "\u00e9"}"#), [("a".into(), text("é"))]);
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{}\": {i}", i % 39)).collect();
+        assert_eq!(copied(&format!("{{{}}}", many.join(","))).len(), 39);
     }
 }

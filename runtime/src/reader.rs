@@ -365,9 +365,17 @@ impl<'de> Reader<'de> {
 
     /// Captures the next value as its text.
     fn capture(&mut self) -> Result<(&'de str, bool)> {
-        self.peek();
+        let first = self.peek();
         let start = self.pos;
-        let escaped = self.skip_value()?;
+        // Leaves, the usual capture, directly; containers through the general skip.
+        let escaped = match first {
+            Some(b'"') => self.skip_string()?,
+            Some(b'-' | b'0'..=b'9') => {
+                self.skip_number()?;
+                false
+            }
+            _ => self.skip_value()?,
+        };
         Ok((self.slice(start, self.pos)?, escaped))
     }
 }
@@ -483,7 +491,14 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
+        // Object keys come this way: take strings directly, anything else as `any` would.
+        if self.peek() != Some(b'"') {
+            return self.deserialize_any(visitor);
+        }
+        match self.read_string()? {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_string(s),
+        }
     }
 
     serde::forward_to_deserialize_any! {

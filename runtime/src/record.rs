@@ -121,6 +121,11 @@ impl<'a> Attributes<'a> {
         self.entries.push((key, value));
     }
 
+    /// Takes `entries` (unique keys) as the attributes, dropping the current ones.
+    pub(crate) fn replace_entries(&mut self, entries: Vec<(Cow<'a, str>, Value<'a>)>) {
+        self.entries = entries;
+    }
+
     /// Room for `n` more attributes.
     pub(crate) fn reserve(&mut self, n: usize) {
         self.entries.reserve(n);
