@@ -97,6 +97,35 @@ pub trait ObjectNode<'de>: Default {
     fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
 }
 
+/// An object node that the mapper also uses whole (`create_all` of an object whose members it
+/// reads too): read once into its struct, keeping its JSON text as well. Reading the text and
+/// then the struct from it read such objects twice.
+#[derive(Debug, Default)]
+pub struct Captured<'de, T> {
+    /// The value's JSON text, `None` when the member is missing.
+    pub raw: Option<Raw<'de>>,
+    /// The members the mapper reads.
+    pub node: Object<T>,
+}
+
+impl<'de, T: ObjectNode<'de>> Deserialize<'de> for Captured<'de, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CapturedVisitor<T>(PhantomData<T>);
+        impl<'de, T: ObjectNode<'de>> Visitor<'de> for CapturedVisitor<T> {
+            type Value = Captured<'de, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Captured<'de, T>, A::Error> {
+                let node = seq.next_element::<Object<T>>()?.unwrap_or_default();
+                let raw = seq.next_element::<Raw<'de>>()?;
+                Ok(Captured { raw, node })
+            }
+        }
+        deserializer.deserialize_newtype_struct(crate::reader::SPANNED_TOKEN, CapturedVisitor(PhantomData))
+    }
+}
+
 /// An object node read from the payload. A value that is not an object matches no member, so
 /// it reads as the node's default (every member missing), as JSONPath has it.
 #[derive(Debug, Default)]

@@ -63,6 +63,33 @@ impl<'de> de::Deserialize<'de> for Raw<'de> {
     }
 }
 
+/// The newtype name under which a type asks the [`Reader`] to read a value and then hand over
+/// its text as well, as a sequence of two elements: the value, then its span (a [`Raw`]).
+pub const SPANNED_TOKEN: &str = "$hookmap::Spanned";
+
+/// The two elements of a spanned read.
+struct Spanned<'a, 'de> {
+    reader: &'a mut Reader<'de>,
+    start: usize,
+    read: u8,
+}
+
+impl<'de> SeqAccess<'de> for Spanned<'_, 'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.read += 1;
+        match self.read {
+            1 => seed.deserialize(&mut *self.reader).map(Some),
+            2 => {
+                let text = self.reader.slice(self.start, self.reader.pos)?;
+                seed.deserialize(de::value::BorrowedStrDeserializer::new(text)).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
 /// Why the text is not JSON, and where.
 #[derive(Debug)]
 pub struct Error {
@@ -481,6 +508,11 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        if name == SPANNED_TOKEN {
+            self.peek();
+            let start = self.pos;
+            return visitor.visit_seq(Spanned { reader: self, start, read: 0 });
+        }
         if name == RAW_TOKEN {
             return match self.capture()? {
                 (text, false) => visitor.visit_borrowed_str(text),

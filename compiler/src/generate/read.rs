@@ -2,7 +2,7 @@
 //! bind each value the mapper uses to a local.
 //!
 //! The structs keep only the members the mapper refers to; every other member is skipped by
-//! serde without being built. Values are captured as borrowed JSON text (`&RawValue`), so
+//! serde without being built. Values are captured as borrowed JSON text (`Raw`), so
 //! strings without escapes and numbers are never copied.
 
 use std::collections::BTreeMap;
@@ -25,6 +25,9 @@ enum Kind {
     Seq,
     /// An array read by index (`Elements`).
     Elements,
+    /// An object used whole whose members are read too (`Captured<S>`): read once, into its
+    /// struct and its JSON text, rather than captured and read again from the text.
+    Captured,
 }
 
 /// Types and bindings for one plan.
@@ -56,7 +59,10 @@ impl<'p> Reader<'p> {
                 .enumerate()
                 .map(|(id, node)| {
                     let is_array = scope.array == Some(id);
-                    if index_child[id] || node.whole {
+                    let object_only = node.indices.is_empty() && !is_array && !index_child[id];
+                    if node.whole && !node.members.is_empty() && object_only {
+                        Kind::Captured
+                    } else if index_child[id] || node.whole {
                         Kind::Raw
                     } else if is_array {
                         if node.members.is_empty() && node.indices.is_empty() { Kind::Seq } else { Kind::Raw }
@@ -192,6 +198,11 @@ impl<'p> Reader<'p> {
                 let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
                 quote!(#rt::Object<#name #lifetime>)
             }
+            Kind::Captured => {
+                let name = &self.structs[scope][node];
+                let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
+                quote!(#rt::Captured<#lt, #name #lifetime>)
+            }
         }
     }
 
@@ -204,7 +215,7 @@ impl<'p> Reader<'p> {
 
     fn needs_lifetime(&self, scope: usize, node: NodeId) -> bool {
         match self.kinds[scope][node] {
-            Kind::Raw | Kind::Elements => true,
+            Kind::Raw | Kind::Elements | Kind::Captured => true,
             Kind::Seq => self.needs_lifetime(scope + 1, 0),
             Kind::Struct => self.struct_needs_lifetime(scope, node),
         }
@@ -257,6 +268,18 @@ impl<'p> Reader<'p> {
                 }
             }
             Kind::Seq => *array_place = Some(place),
+            Kind::Captured => {
+                if data.whole && wanted(Slot { scope, node }) {
+                    let name = &self.slot_names[&(scope, node)];
+                    out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place.raw;));
+                }
+                let mut field_namer = Namer::default();
+                for (key, child) in &data.members {
+                    let field = field_namer.ident(&names::snake_case(key));
+                    let place = quote!(#place.node.0.#field);
+                    self.bind_node(scope, *child, place, wanted, array, out, array_place);
+                }
+            }
             Kind::Raw => {
                 let value = if data.whole && wanted(Slot { scope, node }) {
                     let name = &self.slot_names[&(scope, node)];
