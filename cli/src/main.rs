@@ -101,8 +101,11 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
     }
     if format == Format::Json {
         // Each mapper's diagnostics are a JSON array; together they form one array.
-        let items: Vec<&str> =
-            json.iter().map(|a| a.trim().trim_start_matches('[').trim_end_matches(']').trim()).filter(|s| !s.is_empty()).collect();
+        let items: Vec<&str> = json
+            .iter()
+            .map(|a| a.trim().trim_start_matches('[').trim_end_matches(']').trim())
+            .filter(|s| !s.is_empty())
+            .collect();
         println!("[{}]", items.join(","));
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }

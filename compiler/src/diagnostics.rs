@@ -171,6 +171,24 @@ impl fmt::Display for Diagnostics {
 }
 
 impl Diagnostics {
+    /// Each error rendered on its own, without the leading `error: ` (for `compile_error!`,
+    /// where rustc adds its own).
+    pub fn each_rendered(&self) -> Vec<String> {
+        struct One<'a>(&'a Diagnostics, &'a Diagnostic);
+        impl fmt::Display for One<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.render(f, self.1)
+            }
+        }
+        self.list
+            .iter()
+            .map(|d| {
+                let text = One(self, d).to_string();
+                text.strip_prefix("error: ").unwrap_or(&text).trim_end().to_owned()
+            })
+            .collect()
+    }
+
     fn render(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic) -> fmt::Result {
         writeln!(f, "error: {}", d.message)?;
         let Some(span) = &d.span else {

@@ -25,6 +25,7 @@ pub mod lower;
 
 mod builder;
 mod macro_input;
+mod samples;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,10 @@ pub struct Output {
 /// Compiles one mapper file: parse, lower, generate.
 pub fn compile(source: &Source, options: &Options) -> Result<Output, Diagnostics> {
     let mapper = frontend::parse(source).map_err(|list| Diagnostics::new(source, list))?;
+    let sample_errors = samples::check(&mapper, &options.samples);
+    if !sample_errors.is_empty() {
+        return Err(Diagnostics::new(source, sample_errors));
+    }
     let stem = file_stem(&source.name);
     let names = lower::Names {
         type_name: options.type_name.clone().unwrap_or_else(|| generate::camel_case(&stem)),

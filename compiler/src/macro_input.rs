@@ -128,9 +128,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
             quote!(#tracked #tokens)
         }
         Err(diagnostics) => {
-            let message = diagnostics.to_string();
-            let error = quote_spanned!(span=> ::core::compile_error!(#message););
-            skeleton(&fallback_name, &options.runtime, quote!(#tracked #error))
+            // One compile error per mapper error, each with its file:line:col and excerpt.
+            let errors = diagnostics
+                .each_rendered()
+                .into_iter()
+                .map(|message| quote_spanned!(span=> ::core::compile_error!(#message);));
+            skeleton(&fallback_name, &options.runtime, quote!(#tracked #(#errors)*))
         }
     }
 }

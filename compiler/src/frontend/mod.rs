@@ -6,8 +6,8 @@
 
 mod check;
 mod config;
-mod json;
-mod suggest;
+pub(crate) mod json;
+pub(crate) mod suggest;
 #[cfg(test)]
 mod tests;
 

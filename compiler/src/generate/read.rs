@@ -120,7 +120,7 @@ impl<'p> Reader<'p> {
                     if base.is_empty() {
                         base.push("payload".to_owned());
                     }
-                    let name = value_namer.unique(&format!("__mapper_{}", base.join("_")));
+                    let name = value_namer.unique(&format!("__mapper_at_{}", base.join("_")));
                     slot_names.insert((s, id), names::ident(&name));
                 }
             }
@@ -291,7 +291,7 @@ impl<'p> Reader<'p> {
                     quote!(#temp)
                 };
                 let mut field_namer = Namer::default();
-                if !data.members.is_empty() && self.any_member_wanted(scope, node, wanted, array) {
+                if !data.members.is_empty() && self.any_wanted(scope, &data.members, wanted, array) {
                     let temp = self.temp();
                     let name = &self.structs[scope][node];
                     let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<'_>));
@@ -311,7 +311,7 @@ impl<'p> Reader<'p> {
                         );
                     }
                 }
-                if !data.indices.is_empty() && self.any_index_wanted(scope, node, wanted, array) {
+                if !data.indices.is_empty() && self.any_wanted(scope, &data.indices, wanted, array) {
                     let temp = self.temp();
                     out.push(quote!(let #temp: #rt::Elements<'_> = #rt::reread_or_default(#value)?;));
                     for (index, child) in &data.indices {
@@ -339,26 +339,15 @@ impl<'p> Reader<'p> {
         }
     }
 
-    fn any_member_wanted(
+    /// Whether any of `children` (members or indexed elements) must be bound.
+    fn any_wanted<K>(
         &self,
         scope: usize,
-        node: NodeId,
+        children: &[(K, NodeId)],
         wanted: &dyn Fn(Slot) -> bool,
         array: bool,
     ) -> bool {
-        let data = &self.plan.scopes[scope].nodes[node];
-        data.members.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
-    }
-
-    fn any_index_wanted(
-        &self,
-        scope: usize,
-        node: NodeId,
-        wanted: &dyn Fn(Slot) -> bool,
-        array: bool,
-    ) -> bool {
-        let data = &self.plan.scopes[scope].nodes[node];
-        data.indices.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
+        children.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
     }
 
     /// Whether the node or anything below it in its scope must be bound.
@@ -366,8 +355,8 @@ impl<'p> Reader<'p> {
         let data = &self.plan.scopes[scope].nodes[node];
         (data.whole && wanted(Slot { scope, node }))
             || (array && self.plan.scopes[scope].array == Some(node))
-            || data.members.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
-            || data.indices.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
+            || self.any_wanted(scope, &data.members, wanted, array)
+            || self.any_wanted(scope, &data.indices, wanted, array)
     }
 
     fn temp(&self) -> Ident {

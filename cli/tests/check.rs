@@ -1,0 +1,99 @@
+//! `hookmap check` and `hookmap expand`, run as a team's CI would run them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hookmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hookmap")).args(args).output().expect("runs hookmap")
+}
+
+fn shared(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance").join(dir)
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_conformance_mapper_checks_clean() {
+    let mut mappers: Vec<String> = std::fs::read_dir(shared("cases"))
+        .expect("cases")
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("mapper.json").to_string_lossy().into_owned())
+        .collect();
+    mappers.sort();
+    for mapper in &mappers {
+        let out = hookmap(&["check", mapper]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // A construct the compiler does not compile yet is refused as such, never mapped wrongly.
+        if stderr.contains("not supported yet") {
+            assert_eq!(out.status.code(), Some(1));
+            continue;
+        }
+        assert!(out.status.success(), "{mapper}:\n{stderr}");
+    }
+}
+
+#[test]
+fn every_reject_mapper_fails_at_the_expected_line() {
+    let text = std::fs::read_to_string(shared("reject").join("expectations.json")).expect("expectations");
+    let expectations: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+    for (file, e) in expectations {
+        let path = shared("reject").join(&file).to_string_lossy().into_owned();
+        let out = hookmap(&["check", &path]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<u64> =
+            e["lines"].as_array().into_iter().flatten().filter_map(|l| l.as_u64()).collect();
+        assert!(lines.iter().any(|l| stderr.contains(&format!("{path}:{l}:"))), "{file}:\n{stderr}");
+        for word in e["contains"].as_array().into_iter().flatten().filter_map(|w| w.as_str()) {
+            assert!(stderr.contains(word), "{file}: no {word:?} in\n{stderr}");
+        }
+
+        // The same diagnostics as JSON, for other tools.
+        let out = hookmap(&["check", "--format", "json", &path]);
+        assert_eq!(out.status.code(), Some(1));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+        let items = json.as_array().expect("an array");
+        assert!(items.iter().any(|d| lines.contains(&d["line"].as_u64().unwrap_or(0))), "{file}: {json}");
+    }
+}
+
+#[test]
+fn samples_catch_path_typos_with_a_did_you_mean() {
+    let mapper = fixture("lead_form.json");
+    // Without samples the mapper is fine: `$.emial` may exist in some payload.
+    let out = hookmap(&["check", &mapper]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = hookmap(&["check", "--sample", &fixture("lead_sample.json"), &mapper]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`$.emial` matches nothing in the sample payloads"), "{stderr}");
+    assert!(stderr.contains("did you mean `email`?"), "{stderr}");
+    assert!(stderr.contains("lead_form.json:5:"), "{stderr}");
+}
+
+#[test]
+fn samples_catch_values_the_mapper_cannot_read() {
+    let mapper = fixture("lead_form.json");
+    let out = hookmap(&["check", "--sample", &fixture("lead_sample_bad_time.json"), &mapper]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the time \"25/10/2024\", which matches none of the user_time formats"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fails payload_validations"), "{stderr}");
+    assert!(stderr.contains("lead_sample_bad_time.json"), "{stderr}");
+}
+
+#[test]
+fn expand_prints_the_generated_code() {
+    let out = hookmap(&["expand", &shared("cases").join("seed-1-simple-form/mapper.json").to_string_lossy()]);
+    assert!(out.status.success());
+    let code = String::from_utf8_lossy(&out.stdout);
+    assert!(code.contains("impl ::hookmap::__private::Mapper for Mapper"), "{code}");
+    assert!(code.contains("\"submitted_at\" =>"), "{code}");
+}
