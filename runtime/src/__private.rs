@@ -25,7 +25,7 @@ pub use crate::{
 };
 
 pub use crate::reader::Raw;
-use crate::reader::{Reader, unescape};
+use crate::reader::{Reader, for_each_member, unescape};
 
 /// Reads the whole payload as `T` and checks that nothing follows it.
 ///
@@ -429,26 +429,33 @@ pub fn members(raw: Option<Raw<'_>>) -> Result<Option<Vec<(Cow<'_, str>, Value<'
     if !raw.get().starts_with('{') {
         return Err(not_object());
     }
-    // The usual case, in one read into the result: no key repeats, so nothing to merge.
-    let Members { values, null_keys } = read_text::<Members<'_>>(raw.get()).map_err(|_| not_object())?;
+    // The usual case, in one read into the result: no key repeats, so nothing to merge. Null
+    // members are left out, but their keys count as repeats.
+    let mut values: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
+    let mut null_keys: Vec<Cow<'_, str>> = Vec::new();
+    for_each_member(raw.get(), |key, raw| match value(Some(raw)) {
+        Some(value) => values.push((key, value)),
+        None => null_keys.push(key),
+    })
+    .map_err(|_| not_object())?;
     let keys = values.len() + null_keys.len();
     let key = |i: usize| if i < values.len() { &*values[i].0 } else { &*null_keys[i - values.len()] };
     if !repeats(keys, key) {
         return Ok(Some(values));
     }
     // An object that repeats a key: the last occurrence wins, and a later `null` removes it.
-    let entries = read_text::<Entries<'_>>(raw.get()).map_err(|_| not_object())?.0;
-    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::with_capacity(entries.len());
-    for (Key(key), raw) in entries {
+    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::with_capacity(keys);
+    for_each_member(raw.get(), |key, raw| {
         let Some(value) = self::value(Some(raw)) else {
             out.retain(|(k, _)| *k != key);
-            continue;
+            return;
         };
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => out.push((key, value)),
         }
-    }
+    })
+    .map_err(|_| not_object())?;
     Ok(Some(out))
 }
 
@@ -461,59 +468,6 @@ fn repeats<'k>(n: usize, key: impl Fn(usize) -> &'k str) -> bool {
     let mut keys: Vec<&str> = (0..n).map(key).collect();
     keys.sort_unstable();
     keys.windows(2).any(|pair| pair[0] == pair[1])
-}
-
-/// An object's members as attribute values, and the keys of its `null` members (which matter
-/// only if a key repeats).
-struct Members<'de> {
-    values: Vec<(Cow<'de, str>, Value<'de>)>,
-    null_keys: Vec<Cow<'de, str>>,
-}
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
-                let mut members = Members { values: Vec::new(), null_keys: Vec::new() };
-                while let Some((Key(key), raw)) = map.next_entry::<Key<'de>, Raw<'de>>()? {
-                    match value(Some(raw)) {
-                        Some(value) => members.values.push((key, value)),
-                        None => members.null_keys.push(key),
-                    }
-                }
-                Ok(members)
-            }
-        }
-        deserializer.deserialize_map(MembersVisitor)
-    }
-}
-
-/// An object's members in order, as read.
-struct Entries<'de>(Vec<(Key<'de>, Raw<'de>)>);
-
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-                let mut list = Vec::new();
-                while let Some(entry) = map.next_entry::<Key<'de>, Raw<'de>>()? {
-                    list.push(entry);
-                }
-                Ok(Entries(list))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor)
-    }
 }
 
 /// Copies `create_all` members into `attributes`, except keys the mapper set explicitly.

@@ -166,13 +166,23 @@ impl<'de> Reader<'de> {
     /// The next byte that is not whitespace, without consuming it.
     #[inline]
     fn peek(&mut self) -> Option<u8> {
-        while let Some(&b) = self.bytes().get(self.pos) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(b);
+        let b = *self.bytes().get(self.pos)?;
+        // Every byte that can start a token is above the space: one test for compact JSON.
+        if b > b' ' { Some(b) } else { self.skip_whitespace() }
+    }
+
+    /// Skips whitespace (in a local, which the compiler keeps in a register).
+    fn skip_whitespace(&mut self) -> Option<u8> {
+        let bytes = self.bytes();
+        let mut pos = self.pos;
+        let next = loop {
+            match bytes.get(pos) {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
+                other => break other.copied(),
             }
-            self.pos += 1;
-        }
-        None
+        };
+        self.pos = pos;
+        next
     }
 
     /// `text[start..end]`; both ends sit next to ASCII delimiters, so on character boundaries.
@@ -181,6 +191,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Skips a string (at its opening quote); returns whether it holds escapes.
+    #[inline]
     fn skip_string(&mut self) -> Result<bool> {
         self.pos += 1;
         let mut escaped = false;
@@ -404,6 +415,38 @@ impl<'de> Reader<'de> {
             _ => self.skip_value()?,
         };
         Ok((self.slice(start, self.pos)?, escaped))
+    }
+}
+
+/// Calls `f` with each member of the JSON object `text` (key unescaped, value as its text), in
+/// order. Reads directly rather than through serde: `create_all` copies every member, and the
+/// visitor machinery cost more than the reading.
+pub fn for_each_member<'de>(text: &'de str, mut f: impl FnMut(Cow<'de, str>, Raw<'de>)) -> Result<()> {
+    let mut reader = Reader::new(text);
+    if reader.peek() != Some(b'{') {
+        return Err(reader.error("expected an object"));
+    }
+    reader.pos += 1;
+    if reader.peek() == Some(b'}') {
+        reader.pos += 1;
+        return reader.end();
+    }
+    loop {
+        if reader.peek() != Some(b'"') {
+            return Err(reader.error("expected an object key"));
+        }
+        let key = reader.read_string()?;
+        reader.colon()?;
+        let (text, escaped) = reader.capture()?;
+        f(key, Raw { text, escaped });
+        match reader.peek() {
+            Some(b',') => reader.pos += 1,
+            Some(b'}') => {
+                reader.pos += 1;
+                return reader.end();
+            }
+            _ => return Err(reader.error("expected `,` or `}`")),
+        }
     }
 }
 
