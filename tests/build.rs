@@ -2,6 +2,7 @@
 //! user's build script would: the conformance suite's mappers (through the `Builder`, and as
 //! `mapper!` invocations) and a table of date parsers.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -9,12 +10,14 @@ use std::{env, fs};
 use hookmap_compiler::date::{generate_parser, parse_format, timezone_variant};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use serde_json::value::RawValue;
 
 fn main() {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     conformance(&manifest, &out_dir);
     date_parsers(&out_dir);
+    jsonpath_cts(&manifest, &out_dir);
     println!("cargo:rerun-if-changed=build.rs");
 }
 
@@ -22,8 +25,8 @@ const CASES: &str = "../../shared/conformance/cases";
 
 /// Compiles every conformance mapper with the `Builder` into `$OUT_DIR/builder`, and writes
 /// `mapper!` invocations for the same files into `$OUT_DIR/conformance_macro.rs`. A case the
-/// compiler rejects is recorded with its message in `REJECTED_CASES`; the conformance test
-/// accepts only a "not supported yet" rejection there.
+/// compiler rejects is recorded with its message in `REJECTED_CASES`, which the conformance test
+/// reports as a failure.
 fn conformance(manifest: &Path, out: &Path) {
     println!("cargo:rerun-if-changed={CASES}");
     let cases = case_names(&manifest.join(CASES));
@@ -161,6 +164,70 @@ fn date_parsers(out_dir: &Path) {
         const ZONES: &[(&str, #runtime::__private::chrono_tz::Tz)] = &[#(#zones),*];
     });
     write_rust(&out_dir.join("date_parsers.rs"), items);
+}
+
+const CTS: &str = "../../shared/jsonpath-cts/cts.json";
+
+/// `$OUT_DIR/jsonpath_cts.rs` for `tests/jsonpath_cts.rs`: every valid selector of the suite
+/// compiled into a nodelist function, and `CTS`, one `hookmap_tests::CtsCase` per test. Invalid
+/// selectors get no function; whether the compiler rejected them is recorded.
+fn jsonpath_cts(manifest: &Path, out_dir: &Path) {
+    // JSON texts are kept as written (`RawValue`): object member order matters to the
+    // expected nodelists, and `serde_json::Value` would sort it.
+    type Fields = BTreeMap<String, Box<RawValue>>;
+    println!("cargo:rerun-if-changed={CTS}");
+    let path = manifest.join(CTS);
+    let text =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("the CTS must be at {}: {e}", path.display()));
+    let suite: Fields = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let tests: Vec<Fields> = suite
+        .get("tests")
+        .and_then(|tests| serde_json::from_str(tests.get()).ok())
+        .unwrap_or_else(|| panic!("{}: no tests array", path.display()));
+    let string = |test: &Fields, key: &str| -> String {
+        test.get(key).and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
+    };
+
+    let runtime = quote!(::hookmap);
+    let mut items = TokenStream::new();
+    let mut cases = Vec::new();
+    for (i, test) in tests.iter().enumerate() {
+        let (name, selector) = (string(test, "name"), string(test, "selector"));
+        let (run, compiled) = match hookmap_compiler::jsonpath::parse(&selector) {
+            Ok(query) => {
+                let function = format_ident!("case_{}", i);
+                items.extend(
+                    hookmap_compiler::generate::query::nodelist_fn(&function, &query, &runtime).tokens,
+                );
+                (quote!(::core::option::Option::Some(#function)), true)
+            }
+            Err(_) => (quote!(::core::option::Option::None), false),
+        };
+        let invalid = test.get("invalid_selector").is_some_and(|raw| raw.get() == "true");
+        let document = test.get("document").map_or("null", |d| d.get());
+        let results: Vec<String> = match (test.get("result"), test.get("results")) {
+            (Some(result), _) => vec![result.get().to_owned()],
+            (None, Some(results)) => serde_json::from_str::<Vec<Box<RawValue>>>(results.get())
+                .map(|list| list.iter().map(|r| r.get().to_owned()).collect())
+                .unwrap_or_default(),
+            (None, None) => Vec::new(),
+        };
+        cases.push(quote! {
+            ::hookmap_tests::CtsCase {
+                name: #name,
+                selector: #selector,
+                invalid: #invalid,
+                compiled: #compiled,
+                run: #run,
+                document: #document,
+                results: &[#(#results),*],
+            }
+        });
+    }
+    items.extend(quote! {
+        pub static CTS: &[::hookmap_tests::CtsCase] = &[#(#cases),*];
+    });
+    write_rust(&out_dir.join("jsonpath_cts.rs"), items);
 }
 
 /// Writes `tokens` formatted, unless the file already holds that text (so that the tests are

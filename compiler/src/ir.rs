@@ -5,6 +5,7 @@
 //! the generated code reads the payload once and skips everything else.
 
 use crate::date::TimeFormat;
+use crate::jsonpath::ast::{LogicalExpr, Segment};
 use crate::model::{JsonType, Literal, MappingType, Platform};
 
 /// Index of a node in [`Scope::nodes`].
@@ -33,6 +34,8 @@ pub struct Plan {
     /// Scope 0 is the payload; scope `k` (k ≥ 1) is one element of the array that
     /// [`Scope::array`] of scope `k - 1` names. Records are made in the last scope.
     pub scopes: Vec<Scope>,
+    /// Whether filters compare with `$`, so the payload is also parsed as a tree.
+    pub root_tree: bool,
     /// `payload_validations`, checked before mapping.
     pub validations: Vec<Check>,
     /// How each record is built.
@@ -46,8 +49,37 @@ pub struct Scope {
     pub nodes: Vec<Node>,
     /// The node whose elements form the next scope (`[*]` of a batching mapper).
     pub array: Option<NodeId>,
+    /// Which of that array's elements form the next scope.
+    pub iteration: Iteration,
     /// The JSONPath of that array, up to and including its `[*]`, for messages.
     pub array_path: String,
+}
+
+/// How a level of the batching chain selects elements of its array.
+#[derive(Clone, Debug, Default)]
+pub enum Iteration {
+    /// `[*]`: every element.
+    #[default]
+    All,
+    /// `[?expr]`: the elements the filter keeps (objects' member values count too, as in
+    /// RFC 9535, but the chain reads arrays only).
+    Filter {
+        /// The filter.
+        expr: LogicalExpr,
+        /// When the filter only looks at members of the element (`@.status`, `@.field.ref`):
+        /// those members, read with the element's struct, so the element is read once. `None`:
+        /// each element is parsed as a tree for the filter, then read again when kept.
+        members: Option<Vec<FilterMember>>,
+    },
+    /// `[start:end:step]`.
+    Slice {
+        /// Start, if given.
+        start: Option<i64>,
+        /// End, if given.
+        end: Option<i64>,
+        /// Step, if given.
+        step: Option<i64>,
+    },
 }
 
 /// One place in the payload the mapper reads.
@@ -59,8 +91,36 @@ pub struct Node {
     pub indices: Vec<(i64, NodeId)>,
     /// Whether the value itself is used (a field, an attribute, `create_all`, a validation).
     pub whole: bool,
-    /// The steps from the scope's value to this node, for JSON pointers in errors.
+    /// The steps from the scope's value to this node, for JSON pointers in errors. For a
+    /// query node, those of its base.
     pub steps: Vec<Step>,
+    /// Set for a node that is not read by name or index but found by evaluating the rest of a
+    /// path (filters, slices, unions, `..`) on another node of the scope.
+    pub query: Option<TailQuery>,
+    /// Whether a chain filter compares it: then a `null` is kept apart from a missing member,
+    /// which the filter tells apart and the mapper's fields do not.
+    pub operand: bool,
+}
+
+/// A member path a chain filter compares, read into the element's struct.
+#[derive(Clone, Debug)]
+pub struct FilterMember {
+    /// The member names from the element (`["field", "ref"]` for `@.field.ref`).
+    pub names: Vec<String>,
+    /// Its node in the element's scope.
+    pub node: NodeId,
+}
+
+/// The part of a path after its plain prefix, evaluated on the prefix's value; the node is its
+/// first match in document order.
+#[derive(Clone, Debug)]
+pub struct TailQuery {
+    /// The node holding the prefix's value (captured whole).
+    pub base: NodeId,
+    /// The segments left.
+    pub segments: Vec<Segment>,
+    /// Their text, which identifies equal tails.
+    pub text: String,
 }
 
 /// One step of a resolved path.

@@ -1,12 +1,16 @@
 //! Lowering: the typed mapper becomes a read plan ([`crate::ir::Plan`]).
 //!
 //! Every JSONPath is resolved into a node of a scope tree: scope 0 is the payload, and in a
-//! batching mapper each `[*]` of the iteration chain opens the next scope (one element of that
-//! array). Paths that share a prefix share nodes, so the payload is read once.
+//! batching mapper each level of the iteration chain (`[*]`, a filter or a slice) opens the next
+//! scope (one selected element of that array). Paths that share a prefix share nodes, so the
+//! payload is read once. A path is read along the chain as far as it follows it, then by plain
+//! member names and indexes; whatever is left (filters, slices, unions, `..`) becomes a query
+//! node, evaluated on the captured value of that prefix for its first match.
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
-    AttributesPlan, Check, Input, Node, NodeId, Plan, RecordPlan, Scope, Slot, Step, TimeInput, TimePlan,
+    AttributesPlan, Check, FilterMember, Input, Iteration, Node, NodeId, Plan, RecordPlan, Scope, Slot, Step,
+    TailQuery, TimeInput, TimePlan,
 };
 use crate::jsonpath::ast::{Segment, SegmentKind, Selector};
 use crate::model::{self, Mapper, Platform, Source, TimeSource};
@@ -22,8 +26,12 @@ pub struct Names {
 
 /// Builds the read plan, or explains which paths the compiler cannot read yet.
 pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
-    let mut lowering = Lowering { scopes: vec![Scope::default()], chain: Vec::new(), errors: Vec::new() };
+    let mut lowering =
+        Lowering { scopes: vec![Scope::default()], chain: Vec::new(), root_tree: false, errors: Vec::new() };
     lowering.scopes[0].nodes.push(Node::default());
+    for path in mapper_paths(mapper) {
+        lowering.check_patterns(path);
+    }
     lowering.find_chain(mapper);
 
     let record = RecordPlan {
@@ -46,6 +54,11 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
         .map(|v| Check { slot: lowering.slot(&v.path), path: v.path.text.clone(), ty: v.ty.value })
         .collect();
 
+    lowering.plan_filters();
+    if lowering.root_tree {
+        // `$` inside a filter is the payload: it is captured whole to be parsed as a tree.
+        lowering.scopes[0].nodes[0].whole = true;
+    }
     if !lowering.errors.is_empty() {
         return Err(lowering.errors);
     }
@@ -58,6 +71,7 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
             .map_or_else(|| names.default_config_name.clone(), |c| c.value.clone()),
         mapping_type: mapper.mapping_type.value,
         scopes: lowering.scopes,
+        root_tree: lowering.root_tree,
         validations,
         record,
     })
@@ -65,86 +79,291 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
 
 struct Lowering {
     scopes: Vec<Scope>,
-    /// The iteration chain: for each level, the steps from the enclosing scope to its array.
-    chain: Vec<Vec<Step>>,
+    /// The iteration chain of a batching mapper, one entry per level.
+    chain: Vec<Level>,
+    /// Whether some filter compares with `$`, so the payload is needed as a tree.
+    root_tree: bool,
     errors: Vec<Diagnostic>,
 }
 
-/// A path split at its wildcards: the steps before each `[*]`, then the steps after the last.
-struct Split {
-    levels: Vec<Vec<Step>>,
-    rest: Vec<Step>,
+/// One level of the batching chain: plain steps from the enclosing element to an array, then
+/// the selector that picks its elements.
+#[derive(Clone, Debug)]
+struct Level {
+    steps: Vec<Step>,
+    iteration: Iteration,
+    /// What identifies the selector: `*`, the filter's text, or the slice's bounds.
+    key: String,
+    /// The path up to and including the selector, for messages.
+    text: String,
+}
+
+/// How one segment of a mapper path is read.
+enum Part<'q> {
+    /// A member name or an index: read by the sparse reader.
+    Plain(Step),
+    /// `[*]`, a filter or a slice: may iterate on the batching chain.
+    Iterating(Iteration, String),
+    /// Anything else (unions, `..`): only evaluated as a query.
+    Other(&'q Segment),
+}
+
+fn part<'q>(path: &'q model::Path, segment: &'q Segment) -> Part<'q> {
+    match (segment.kind, segment.selectors.as_slice()) {
+        (SegmentKind::Child, [Selector::Name { name, .. }]) => Part::Plain(Step::Member(name.clone())),
+        (SegmentKind::Child, [Selector::Index { index, .. }]) => Part::Plain(Step::Index(*index)),
+        (SegmentKind::Child, [Selector::Wildcard { .. }]) => Part::Iterating(Iteration::All, "*".to_owned()),
+        (SegmentKind::Child, [Selector::Filter { expr, span }]) => {
+            let text = path.text.get(span.clone()).unwrap_or_default().to_owned();
+            Part::Iterating(Iteration::Filter { expr: expr.clone(), members: None }, text)
+        }
+        (SegmentKind::Child, [Selector::Slice { start, end, step, .. }]) => Part::Iterating(
+            Iteration::Slice { start: *start, end: *end, step: *step },
+            format!("{start:?}:{end:?}:{step:?}"),
+        ),
+        _ => Part::Other(segment),
+    }
+}
+
+fn is_wildcard(segment: &Segment) -> bool {
+    segment.kind == SegmentKind::Child && matches!(segment.selectors.as_slice(), [Selector::Wildcard { .. }])
+}
+
+/// Where a path is read: the chain level it reaches, the plain steps from that level's element,
+/// and what is left to evaluate as a query.
+struct Split<'q> {
+    depth: usize,
+    steps: Vec<Step>,
+    tail: &'q [Segment],
 }
 
 impl Lowering {
-    /// The chain is the longest iterating path's prefix up to its last `[*]`. The front end has
-    /// checked that all iterating paths lie on it and that only batching mappers iterate.
+    /// Picks the batching chain (none without `batching: true`). With `[*]` in some path, it is
+    /// the longest prefix up to the last `[*]` of such a path (the front end has checked that
+    /// they lie on one chain); filters and slices inside it iterate too. Without `[*]`, the
+    /// first filter or slice of the first mapping path that has one makes the only level, so
+    /// that `$.orders[?@.paid].id` makes one record per paid order, while filters further down
+    /// or in other paths stay first-match lookups: adding an attribute never changes how many
+    /// records there are.
     fn find_chain(&mut self, mapper: &Mapper) {
-        let mut longest: Vec<Vec<Step>> = Vec::new();
-        for path in mapper_paths(mapper) {
-            if let Some(split) = self.split(path)
-                && split.levels.len() > longest.len()
-            {
-                longest = split.levels;
-            }
+        if !mapper.batching.value {
+            return;
         }
-        for (level, steps) in longest.iter().enumerate() {
-            let array = self.node(level, steps);
-            let scope = &mut self.scopes[level];
-            scope.array = Some(array);
-            scope.array_path = chain_text(&longest[..=level]);
-            self.scopes.push(Scope { nodes: vec![Node::default()], array: None, array_path: String::new() });
-        }
-        self.chain = longest;
-    }
+        let all = mapper_paths(mapper);
+        let longest_wildcard = all
+            .iter()
+            .filter_map(|p| Some((*p, p.query.segments.iter().rposition(is_wildcard)? + 1)))
+            .fold(None::<(&model::Path, usize)>, |best, (p, end)| {
+                let levels = |p: &model::Path, end: usize| {
+                    p.query.segments[..end]
+                        .iter()
+                        .filter(|s| matches!(part(p, s), Part::Iterating(..)))
+                        .count()
+                };
+                match best {
+                    Some((b, e)) if levels(b, e) >= levels(p, end) => best,
+                    _ => Some((p, end)),
+                }
+            });
+        let mapping = &all[..all.len().saturating_sub(mapper.validations.len())];
+        let first_filter = || {
+            mapping.iter().find_map(|p| {
+                let first =
+                    p.query.segments.iter().position(|s| matches!(part(p, s), Part::Iterating(..)))?;
+                Some((*p, first + 1))
+            })
+        };
+        let longest = longest_wildcard.or_else(first_filter);
+        let Some((path, end)) = longest else { return };
 
-    /// Splits a path at its wildcards; reports constructs the compiler does not read yet.
-    fn split(&mut self, path: &model::Path) -> Option<Split> {
-        let mut levels = Vec::new();
-        let mut current = Vec::new();
-        for segment in &path.query.segments {
-            match single_selector(segment) {
-                Some(Selector::Name { name, .. }) => current.push(Step::Member(name.clone())),
-                Some(Selector::Index { index, .. }) => current.push(Step::Index(*index)),
-                Some(Selector::Wildcard { .. }) => levels.push(std::mem::take(&mut current)),
-                _ => {
-                    let span = path.file_span(segment.span.clone());
+        let mut chain = Vec::new();
+        let mut steps = Vec::new();
+        for segment in &path.query.segments[..end] {
+            match part(path, segment) {
+                Part::Plain(step) => steps.push(step),
+                Part::Iterating(iteration, key) => {
+                    let text = path.text.get(..segment.span.end).unwrap_or(&path.text).to_owned();
+                    chain.push(Level { steps: std::mem::take(&mut steps), iteration, key, text });
+                }
+                Part::Other(other) => {
                     self.errors.push(
                         Diagnostic::error(format!(
-                            "JSONPath `{}` uses a construct that hookmap does not compile yet",
+                            "the batching chain of `{}` goes through `..` or a union",
                             path.text
                         ))
-                        .at(span)
-                        .label("not supported yet")
+                        .at(path.file_span(other.span.clone()))
+                        .label("selects from several places")
                         .note(
-                            "mappers support member names, indexes and `[*]` on the batching chain; \
-                             filters, slices, unions and `..` are not supported yet",
+                            "the arrays a batching mapper iterates are reached by member names and \
+                             indexes, and iterated with `[*]`, a filter or a slice",
                         ),
                     );
-                    return None;
+                    return;
                 }
             }
         }
-        Some(Split { levels, rest: current })
+        for (level, entry) in chain.iter().enumerate() {
+            let array = self.node(level, &entry.steps);
+            let scope = &mut self.scopes[level];
+            scope.array = Some(array);
+            scope.iteration = entry.iteration.clone();
+            scope.array_path = entry.text.clone();
+            if let Iteration::Filter { expr, .. } = &entry.iteration {
+                self.root_tree |= crate::generate::query::filter_uses_root(expr);
+            }
+            self.scopes.push(Scope { nodes: vec![Node::default()], ..Scope::default() });
+        }
+        self.chain = chain;
+    }
+
+    /// Decides, once every path has its nodes, how each filter of the chain reads its element.
+    /// A filter that only compares members of the element (`@.status == 'paid'`) reads them
+    /// with the element's struct, when the reader can: every node on the way must be a plain
+    /// struct (not captured whole, not read by index, not the next array) and the member itself
+    /// a leaf. Otherwise the element is captured whole and parsed as a tree for the filter.
+    fn plan_filters(&mut self) {
+        for level in 0..self.chain.len() {
+            let Iteration::Filter { expr, .. } = &self.scopes[level].iteration else { continue };
+            let members = filter_members(expr).filter(|members| self.readable_members(level + 1, members));
+            let element = level + 1;
+            let planned = match members {
+                Some(paths) => {
+                    let mut members = Vec::new();
+                    for names in paths {
+                        let steps: Vec<Step> = names.iter().cloned().map(Step::Member).collect();
+                        let node = self.node(element, &steps);
+                        self.scopes[element].nodes[node].operand = true;
+                        members.push(FilterMember { names, node });
+                    }
+                    Some(members)
+                }
+                None => {
+                    self.scopes[element].nodes[0].whole = true;
+                    None
+                }
+            };
+            if let Iteration::Filter { members, .. } = &mut self.scopes[level].iteration {
+                *members = planned;
+            }
+        }
+    }
+
+    /// Whether the reader can read these member paths of scope `scope`'s element as leaves of
+    /// its structs.
+    fn readable_members(&self, scope: usize, paths: &[Vec<String>]) -> bool {
+        // `@.a` and `@.a.b` together would need `a` both as a value and as a struct.
+        let nested = paths.iter().any(|p| paths.iter().any(|q| q.len() > p.len() && q.starts_with(p)));
+        if nested {
+            return false;
+        }
+        let nodes = &self.scopes[scope].nodes;
+        let plain = |id: NodeId| {
+            let node = &nodes[id];
+            !node.whole && node.indices.is_empty() && self.scopes[scope].array != Some(id)
+        };
+        paths.iter().all(|names| {
+            let mut at = 0;
+            for (i, name) in names.iter().enumerate() {
+                if !plain(at) {
+                    return false;
+                }
+                match nodes[at].members.iter().find(|(n, _)| n == name) {
+                    Some((_, child)) => at = *child,
+                    // Not read otherwise: the rest of the path will be new leaves.
+                    None => return true,
+                }
+                if i + 1 == names.len() {
+                    let leaf = &nodes[at];
+                    return leaf.members.is_empty()
+                        && leaf.indices.is_empty()
+                        && self.scopes[scope].array != Some(at);
+                }
+            }
+            true
+        })
+    }
+
+    /// Follows a path along the chain as far as it goes.
+    fn split<'q>(&self, path: &'q model::Path) -> Split<'q> {
+        let segments = path.query.segments.as_slice();
+        let mut at = 0;
+        let mut depth = 0;
+        'levels: for level in &self.chain {
+            let mut i = at;
+            for step in &level.steps {
+                match segments.get(i).map(|s| part(path, s)) {
+                    Some(Part::Plain(s)) if s == *step => i += 1,
+                    _ => break 'levels,
+                }
+            }
+            match segments.get(i).map(|s| part(path, s)) {
+                Some(Part::Iterating(_, key)) if key == level.key => {
+                    at = i + 1;
+                    depth += 1;
+                }
+                _ => break,
+            }
+        }
+        let mut steps = Vec::new();
+        while let Some(Part::Plain(step)) = segments.get(at).map(|s| part(path, s)) {
+            steps.push(step);
+            at += 1;
+        }
+        Split { depth, steps, tail: &segments[at..] }
     }
 
     /// The slot a path reads, creating nodes along the way.
     fn slot(&mut self, path: &model::Path) -> Slot {
-        let Some(split) = self.split(path) else { return Slot { scope: 0, node: 0 } };
-        let depth = split.levels.len();
-        let on_chain = split.levels.len() <= self.chain.len()
-            && split.levels.iter().zip(&self.chain).all(|(a, b)| a == b);
-        if !on_chain {
+        let split = self.split(path);
+        if let Some(wildcard) =
+            split.tail.iter().find(|s| s.selectors.iter().any(|x| matches!(x, Selector::Wildcard { .. })))
+        {
+            // A wildcard off the chain: the front end reports it first (it iterates an array
+            // without batching, or another chain); never read it as a first match.
             self.errors.push(
                 Diagnostic::error(format!("JSONPath `{}` does not lie on the batching chain", path.text))
-                    .at(path.span.clone())
+                    .at(path.file_span(wildcard.span.clone()))
                     .label("iterates a different array"),
             );
             return Slot { scope: 0, node: 0 };
         }
-        let node = self.node(depth, &split.rest);
-        self.scopes[depth].nodes[node].whole = true;
-        Slot { scope: depth, node }
+        let depth = split.depth;
+        let base = self.node(depth, &split.steps);
+        self.scopes[depth].nodes[base].whole = true;
+        if split.tail.is_empty() {
+            return Slot { scope: depth, node: base };
+        }
+        let start = split.tail.first().map_or(0, |s| s.span.start);
+        let text = path.text.get(start..).unwrap_or_default().to_owned();
+        self.root_tree |= crate::generate::query::segments_use_root(split.tail);
+        let nodes = &mut self.scopes[depth].nodes;
+        if let Some(id) =
+            nodes.iter().position(|n| n.query.as_ref().is_some_and(|q| q.base == base && q.text == text))
+        {
+            return Slot { scope: depth, node: id };
+        }
+        let id = nodes.len();
+        let steps = nodes[base].steps.clone();
+        nodes.push(Node {
+            whole: true,
+            steps,
+            query: Some(TailQuery { base, segments: split.tail.to_vec(), text }),
+            ..Node::default()
+        });
+        Slot { scope: depth, node: id }
+    }
+
+    /// Literal `match()` / `search()` patterns must be I-Regexp: one that is not would make
+    /// the function false for every value, which is never what a mapper means.
+    fn check_patterns(&mut self, path: &model::Path) {
+        for error in crate::generate::query::pattern_errors(&path.query.segments) {
+            self.errors.push(
+                Diagnostic::error(format!("JSONPath `{}` has an invalid regular expression", path.text))
+                    .at(path.file_span(error.span))
+                    .label(error.message)
+                    .note("`match()` and `search()` take I-Regexp patterns (RFC 9485)"),
+            );
+        }
     }
 
     /// The node reached from scope `scope`'s value by `steps`.
@@ -217,11 +436,32 @@ impl Lowering {
     }
 }
 
-fn single_selector(segment: &Segment) -> Option<&Selector> {
-    match (segment.kind, segment.selectors.as_slice()) {
-        (SegmentKind::Child, [selector]) => Some(selector),
-        _ => None,
-    }
+/// The member paths a filter compares, when it looks at nothing else: every query in it is
+/// `@` followed by member names (at least one). `None` for filters that need the element as a
+/// whole (`@` alone, indexes, wildcards, `..`, nested filters, `$`).
+fn filter_members(expr: &crate::jsonpath::ast::LogicalExpr) -> Option<Vec<Vec<String>>> {
+    use crate::jsonpath::ast::QueryRoot;
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    let mut simple = true;
+    crate::generate::query::visit_queries(expr, &mut |query| {
+        let names: Option<Vec<String>> = query
+            .segments
+            .iter()
+            .map(|s| match (s.kind, s.selectors.as_slice()) {
+                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        match names {
+            Some(names) if query.root == QueryRoot::Current && !names.is_empty() => {
+                if !paths.contains(&names) {
+                    paths.push(names);
+                }
+            }
+            _ => simple = false,
+        }
+    });
+    simple.then_some(paths)
 }
 
 /// Every path of the mapper, in file order.
@@ -253,47 +493,4 @@ fn mapper_paths(mapper: &Mapper) -> Vec<&model::Path> {
     }
     paths.extend(mapper.validations.iter().map(|v| &v.path));
     paths
-}
-
-/// `$.orders[*].items[*]` for the first levels of a chain.
-fn chain_text(levels: &[Vec<Step>]) -> String {
-    let mut text = String::from("$");
-    for steps in levels {
-        for step in steps {
-            push_step(&mut text, step);
-        }
-        text.push_str("[*]");
-    }
-    text
-}
-
-fn push_step(text: &mut String, step: &Step) {
-    match step {
-        Step::Member(name) if is_shorthand_name(name) => {
-            text.push('.');
-            text.push_str(name);
-        }
-        Step::Member(name) => {
-            text.push_str("['");
-            for c in name.chars() {
-                match c {
-                    '\'' => text.push_str("\\'"),
-                    '\\' => text.push_str("\\\\"),
-                    c => text.push(c),
-                }
-            }
-            text.push_str("']");
-        }
-        Step::Index(i) => {
-            text.push('[');
-            text.push_str(&i.to_string());
-            text.push(']');
-        }
-    }
-}
-
-fn is_shorthand_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }

@@ -28,7 +28,9 @@ fn generated_code_of_conformance_mappers() {
         let snapshot = match compile(&source, &options) {
             Ok(output) => {
                 let code = format(&output.tokens);
-                assert!(!code.contains("jsonpath"), "{name}: generated code must not parse JSONPath");
+                // The mapper's own name (in its doc comment and config name) may say "jsonpath".
+                let offending = code.lines().find(|line| line.replace(&name, "").contains("jsonpath"));
+                assert_eq!(offending, None, "{name}: generated code must not parse JSONPath");
                 code
             }
             Err(diagnostics) => format!("rejected:\n{diagnostics}"),

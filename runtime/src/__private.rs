@@ -17,15 +17,24 @@ pub use ::serde_json;
 pub use ::std::borrow::Cow as CowStr;
 pub use ::std::format;
 pub use ::std::string::String;
+pub use ::std::vec;
 pub use ::std::vec::Vec;
 
 pub use crate::date;
+pub use crate::json::{Children, Json};
+pub use crate::jsonpath::{
+    NO_PATTERN, Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern,
+    slice, slice_enumerate,
+};
 pub use crate::{
     Attributes, Detail, Event, MapError, Mapper, MapperInfo, MappingType, Platform, Profile, Record, Value,
 };
+pub use ::hookmap_iregexp::Mode as RegexMode;
+pub use ::std::sync::LazyLock;
 
+use crate::json::unescape;
 pub use crate::reader::Raw;
-use crate::reader::{Reader, for_each_member, unescape};
+use crate::reader::{Reader, for_each_member};
 
 /// Reads the whole payload as `T` and checks that nothing follows it.
 ///
@@ -562,6 +571,86 @@ pub fn check_type(raw: Option<Raw<'_>>, ty: JsonType) -> Result<(), Problem> {
         JsonType::Array => "an array",
     };
     if ok { Ok(()) } else { Err(Problem::WrongType { expected, found: type_word(raw) }) }
+}
+
+/// A captured value as a tree, for filters and other queries; nothing captured (or `null`)
+/// is `null`.
+pub fn tree<'a>(raw: Option<Raw<'a>>) -> Json<'a> {
+    raw.and_then(|raw| Json::parse(raw.get())).unwrap_or_else(|| Json::null())
+}
+
+/// The node a query found, as captured text for the usual conversions.
+pub fn raw<'a>(node: Option<&Json<'a>>) -> Option<Raw<'a>> {
+    // The text was validated with the payload; wrapping it keeps it where it is, which
+    // `pointer_within` relies on.
+    Some(Raw::from_json_text(node?.text()))
+}
+
+/// A member that a chain filter compares: its JSON text when the member is there, `null`
+/// included (`Option<Raw>` reads `null` as `None`, which the filter must tell apart from a
+/// missing member).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Present<'de>(pub Option<Raw<'de>>);
+
+impl<'de> Deserialize<'de> for Present<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <Raw<'de>>::deserialize(deserializer).map(|raw| Present(Some(raw)))
+    }
+}
+
+/// A filter operand read with its element: `None` when the member is missing.
+pub fn operand_tree(raw: Option<Raw<'_>>) -> Option<Json<'_>> {
+    Json::parse(raw?.get())
+}
+
+/// Where a node that a query found (by [`raw`]) is in `tree`, as a JSON pointer relative to the
+/// tree; empty when nothing was found. Only called to report an error.
+pub fn pointer_within(tree: &Json<'_>, found: Option<Raw<'_>>) -> String {
+    let Some(found) = found else { return String::new() };
+    let target = found.get();
+    let mut pointer = String::new();
+    locate(tree, target, &mut pointer);
+    pointer
+}
+
+/// Appends the path to the node whose text is exactly `target` (same place in memory).
+fn locate(node: &Json<'_>, target: &str, pointer: &mut String) -> bool {
+    if std::ptr::eq(node.text(), target) {
+        return true;
+    }
+    let here = pointer.len();
+    let within = |text: &str| {
+        let (start, end) = (text.as_ptr() as usize, text.as_ptr() as usize + text.len());
+        let t = target.as_ptr() as usize;
+        start <= t && t + target.len() <= end
+    };
+    match node.kind() {
+        crate::json::Kind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if within(item.text()) {
+                    pointer.push_str(&format!("/{i}"));
+                    if locate(item, target, pointer) {
+                        return true;
+                    }
+                    pointer.truncate(here);
+                }
+            }
+        }
+        crate::json::Kind::Object(members) => {
+            for (key, value) in members {
+                if within(value.text()) {
+                    pointer.push('/');
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    if locate(value, target, pointer) {
+                        return true;
+                    }
+                    pointer.truncate(here);
+                }
+            }
+        }
+        _ => {}
+    }
+    false
 }
 
 /// Reads a captured value as `T`; nothing captured reads as `T::default()`.

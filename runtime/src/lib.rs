@@ -20,6 +20,8 @@
 #![deny(missing_docs)]
 
 mod error;
+mod json;
+mod jsonpath;
 mod mapper;
 mod reader;
 mod record;

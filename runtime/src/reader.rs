@@ -18,6 +18,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::json::unescape;
+
 /// A value captured as its JSON text, borrowed from the payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Raw<'de> {
@@ -27,6 +29,12 @@ pub struct Raw<'de> {
 }
 
 impl<'de> Raw<'de> {
+    /// Wraps JSON text found by other means (a node a compiled query found in a tree),
+    /// borrowing it where it is; scans a string for escapes.
+    pub fn from_json_text(text: &'de str) -> Self {
+        Raw { text, escaped: text.starts_with('"') && text.contains('\\') }
+    }
+
     /// The JSON text: a string with its quotes, a number as written, an object with its braces.
     pub fn get(self) -> &'de str {
         self.text
@@ -652,63 +660,6 @@ impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
             _ => return Err(reader.error("expected `,` or `]`")),
         }
         seed.deserialize(&mut *reader).map(Some)
-    }
-}
-
-/// Decodes the escapes of a JSON string's contents (already checked by the reader).
-///
-/// JSON allows `\uD800`-style escapes of lone surrogates, which no Rust string can hold; they
-/// become U+FFFD, as in a lossy UTF-16 decode, rather than failing the whole payload.
-pub fn unescape(inner: &str) -> String {
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
-        out.push_str(&rest[..at]);
-        let escape = &rest[at + 1..];
-        let mut consumed = 1;
-        match escape.as_bytes().first() {
-            Some(b'"') => out.push('"'),
-            Some(b'\\') => out.push('\\'),
-            Some(b'/') => out.push('/'),
-            Some(b'b') => out.push('\u{8}'),
-            Some(b'f') => out.push('\u{c}'),
-            Some(b'n') => out.push('\n'),
-            Some(b'r') => out.push('\r'),
-            Some(b't') => out.push('\t'),
-            Some(b'u') => {
-                let high = hex4(escape.get(1..5));
-                consumed = 5;
-                let c = match high {
-                    Some(h @ 0xD800..=0xDBFF) => {
-                        let low =
-                            escape.get(5..7).filter(|s| *s == "\\u").and_then(|_| hex4(escape.get(7..11)));
-                        match low {
-                            Some(l @ 0xDC00..=0xDFFF) => {
-                                consumed = 11;
-                                char::from_u32(0x10000 + ((h - 0xD800) << 10) + (l - 0xDC00))
-                            }
-                            _ => None,
-                        }
-                    }
-                    Some(code) => char::from_u32(code),
-                    None => None,
-                };
-                out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
-            }
-            _ => out.push(char::REPLACEMENT_CHARACTER),
-        }
-        rest = escape.get(consumed..).unwrap_or("");
-    }
-    out.push_str(rest);
-    out
-}
-
-fn hex4(digits: Option<&str>) -> Option<u32> {
-    let digits = digits?;
-    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        u32::from_str_radix(digits, 16).ok()
-    } else {
-        None
     }
 }
 

@@ -135,3 +135,26 @@ fn normalize(value: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+/// A generated nodelist function of the JSONPath CTS: `$` in, the selected nodes out, in order.
+pub type QueryFn = for<'n, 'a> fn(&'n hookmap::__private::Json<'a>) -> Vec<&'n hookmap::__private::Json<'a>>;
+
+/// One test of the JSONPath Compliance Test Suite, as `build.rs` wrote it into
+/// `$OUT_DIR/jsonpath_cts.rs`.
+#[derive(Debug)]
+pub struct CtsCase {
+    /// The test's name.
+    pub name: &'static str,
+    /// The query.
+    pub selector: &'static str,
+    /// Whether the suite says the selector is invalid.
+    pub invalid: bool,
+    /// Whether the compiler accepted the selector.
+    pub compiled: bool,
+    /// The compiled query, for accepted selectors.
+    pub run: Option<QueryFn>,
+    /// The document, as JSON text.
+    pub document: &'static str,
+    /// The allowed nodelists, each a JSON array text.
+    pub results: &'static [&'static str],
+}

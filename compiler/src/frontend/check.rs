@@ -2,7 +2,7 @@
 //! `mapping_type` allows, `#MERGE` with `formats`, and batching.
 
 use crate::diagnostics::Diagnostic;
-use crate::jsonpath::ast::{Segment, Selector};
+use crate::jsonpath::ast::{Segment, SegmentKind, Selector};
 use crate::model::{MappingType, Path, Source};
 
 use super::config::{Draft, Mappings, TimeDraft};
@@ -198,6 +198,17 @@ fn has_wildcard(s: &Segment) -> bool {
     s.selectors.iter().any(|s| matches!(s, Selector::Wildcard { .. }))
 }
 
+/// Whether a path selects array elements one by one somewhere: `[*]`, a filter or a slice in a
+/// child segment of its own. In a batching mapper such a path can make the records (see
+/// `lower`, which picks the chain).
+fn iterates(p: &Path) -> bool {
+    p.query.segments.iter().any(|s| {
+        has_wildcard(s)
+            || (s.kind == SegmentKind::Child
+                && matches!(s.selectors.as_slice(), [Selector::Filter { .. } | Selector::Slice { .. }]))
+    })
+}
+
 /// The segments up to and including the last one with a wildcard: the arrays a path iterates.
 fn iteration_prefix(p: &Path) -> Option<&[Segment]> {
     let last = p.query.segments.iter().rposition(has_wildcard)?;
@@ -258,17 +269,19 @@ fn batching(d: &Draft, errors: &mut Vec<Diagnostic>) {
         return;
     }
 
-    if !paths.iter().any(|(p, mapping)| *mapping && iteration_prefix(p).is_some())
+    if !paths.iter().any(|(p, mapping)| *mapping && iterates(p))
         && let Some(b) = &d.batching
     {
         errors.push(
-            Diagnostic::error("`batching` is true but no mapping path iterates an array with `[*]`")
-                .at(b.span.clone())
-                .label("nothing to iterate")
-                .help(
-                    "use paths such as \"$.orders[*].id\" to make one record per element, \
-                         or set `\"batching\": false`",
-                ),
+            Diagnostic::error(
+                "`batching` is true but no mapping path iterates an array (with `[*]`, a filter or a slice)",
+            )
+            .at(b.span.clone())
+            .label("nothing to iterate")
+            .help(
+                "use paths such as \"$.orders[*].id\" or \"$.orders[?@.paid].id\" to make one record \
+                     per element, or set `\"batching\": false`",
+            ),
         );
     }
 

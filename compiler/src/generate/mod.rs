@@ -6,6 +6,7 @@
 //! several mappers without name clashes.
 
 mod names;
+pub mod query;
 mod read;
 mod record;
 
@@ -15,7 +16,7 @@ use quote::{format_ident, quote};
 pub use names::camel_case;
 use read::Reader;
 
-use crate::ir::{Plan, Slot, Step};
+use crate::ir::{Iteration, Plan, Slot, Step};
 use crate::model::MappingType;
 
 /// Generates the mapper type for `plan`. `runtime` is the path of the runtime crate, such as
@@ -178,9 +179,58 @@ impl Generator<'_> {
         let element_pattern =
             if self.reader.is_raw(scope + 1, 0) { quote!(&#element) } else { quote!(#element) };
         let inner = self.nest(scope + 1, quote!(#element), wanted, deepest, body, report_arrays);
-        let lp = quote! {
-            for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
-                #inner
+        let lp = match &self.plan.scopes[scope].iteration {
+            Iteration::All => quote! {
+                for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                    #inner
+                }
+            },
+            Iteration::Slice { start, end, step } => {
+                let [start, end, step] = [start, end, step].map(|bound| match bound {
+                    Some(b) => {
+                        let b = Literal::i64_unsuffixed(*b);
+                        quote!(::core::option::Option::Some(#b))
+                    }
+                    None => quote!(::core::option::Option::None),
+                });
+                quote! {
+                    for (#i, #element_pattern) in #rt::slice_enumerate(#items, #start, #end, #step) {
+                        #inner
+                    }
+                }
+            }
+            Iteration::Filter { expr, members: Some(members) } => {
+                // The members the filter compares were read with the element's struct.
+                let mut compiler = query::QueryCompiler::new(rt);
+                let mut operands = Vec::new();
+                for (n, member) in members.iter().enumerate() {
+                    let operand = format_ident!("__mapper_operand{}_{}", scope, n);
+                    let place = self.reader.member_place(scope + 1, &member.names, quote!(#element));
+                    operands.push(quote!(let #operand = #rt::operand_tree(#place.0);));
+                    compiler = compiler.with_member(member.names.clone(), quote!(#operand.as_ref()));
+                }
+                let skip = compiler.skip_unless(expr, &element, &element);
+                quote! {
+                    for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                        #(#operands)*
+                        #skip
+                        #inner
+                    }
+                }
+            }
+            Iteration::Filter { expr, members: None } => {
+                // The element is parsed as a tree for the filter, and read again into its
+                // struct when kept.
+                let tree = format_ident!("__mapper_tree{}", scope);
+                let root = if self.plan.root_tree { format_ident!("__mapper_root") } else { tree.clone() };
+                let skip = query::QueryCompiler::new(rt).skip_unless(expr, &tree, &root);
+                quote! {
+                    for (#i, #element_pattern) in ::core::iter::Iterator::enumerate(#items.iter()) {
+                        let #tree = &#rt::tree(#element);
+                        #skip
+                        #inner
+                    }
+                }
             }
         };
         let lp = if report_arrays {
@@ -205,20 +255,29 @@ impl Generator<'_> {
         quote!(#(#stmts)*)
     }
 
-    /// A closure that renders the JSON pointer of a slot, with the loop indexes in scope.
+    /// A closure that renders the JSON pointer of a slot, with the loop indexes in scope. For
+    /// a query node, the pointer of the node it found, looked up in its tree on demand.
     fn pointer(&self, slot: Slot) -> TokenStream {
         let rt = self.rt;
         let mut format = String::new();
-        let mut args = Vec::new();
+        let mut args: Vec<TokenStream> = Vec::new();
         for level in 0..slot.scope {
             let scope = &self.plan.scopes[level];
             if let Some(array) = scope.array {
                 push_steps(&mut format, &scope.nodes[array].steps);
             }
             format.push_str("/{}");
-            args.push(format_ident!("__mapper_i{}", level));
+            let i = format_ident!("__mapper_i{}", level);
+            args.push(quote!(#i));
         }
-        push_steps(&mut format, &self.plan.scopes[slot.scope].nodes[slot.node].steps);
+        let node = &self.plan.scopes[slot.scope].nodes[slot.node];
+        push_steps(&mut format, &node.steps);
+        if let Some(query) = &node.query {
+            let tree = read::tree_name(slot.scope, query.base);
+            let found = self.reader.slot(slot);
+            format.push_str("{}");
+            args.push(quote!(#rt::pointer_within(#tree, #found)));
+        }
         if args.is_empty() {
             let text = format.replace("{{", "{").replace("}}", "}");
             quote!(|| #rt::owned(#text))

@@ -25,6 +25,8 @@ enum Kind {
     Seq,
     /// An array read by index (`Elements`).
     Elements,
+    /// A member a chain filter compares (`Present`): its JSON text, `null` included.
+    Present,
     /// An object used whole whose members are read too (`Captured<S>`): read once, into its
     /// struct and its JSON text, rather than captured and read again from the text.
     Captured,
@@ -46,7 +48,7 @@ impl<'p> Reader<'p> {
     /// Prepares names and kinds for `plan`; `rt` is the runtime's `__private` module path.
     pub fn new(plan: &'p Plan, rt: &'p TokenStream) -> Self {
         let mut kinds = Vec::new();
-        for scope in &plan.scopes {
+        for (s, scope) in plan.scopes.iter().enumerate() {
             let mut index_child = vec![false; scope.nodes.len()];
             for node in &scope.nodes {
                 for (_, child) in &node.indices {
@@ -59,8 +61,12 @@ impl<'p> Reader<'p> {
                 .enumerate()
                 .map(|(id, node)| {
                     let is_array = scope.array == Some(id);
-                    let object_only = node.indices.is_empty() && !is_array && !index_child[id];
-                    if node.whole && !node.members.is_empty() && object_only {
+                    // An element of an iterated array stays `Raw` when whole: filters parse it.
+                    let element = s > 0 && id == 0;
+                    let object_only = node.indices.is_empty() && !is_array && !index_child[id] && !element;
+                    if node.operand {
+                        Kind::Present
+                    } else if node.whole && !node.members.is_empty() && object_only {
                         Kind::Captured
                     } else if index_child[id] || node.whole {
                         Kind::Raw
@@ -117,7 +123,9 @@ impl<'p> Reader<'p> {
                             Step::Index(i) => format!("at{i}"),
                         });
                     }
-                    if base.is_empty() {
+                    if node.query.is_some() {
+                        base.push("match".to_owned());
+                    } else if base.is_empty() {
                         base.push("payload".to_owned());
                     }
                     let name = value_namer.unique(&format!("__mapper_at_{}", base.join("_")));
@@ -136,6 +144,27 @@ impl<'p> Reader<'p> {
     /// Whether a node is held as captured JSON text.
     pub fn is_raw(&self, scope: usize, node: NodeId) -> bool {
         self.kinds[scope][node] == Kind::Raw
+    }
+
+    /// The place of a member of scope `scope`'s element, read through its structs, from the
+    /// element at `element` (a chain filter's operand; the lowering checked that every node on
+    /// the way is a struct).
+    pub fn member_place(&self, scope: usize, names: &[String], element: TokenStream) -> TokenStream {
+        let nodes = &self.plan.scopes[scope].nodes;
+        let mut place = element;
+        let mut at = 0;
+        for name in names {
+            let mut field_namer = Namer::default();
+            for (key, child) in &nodes[at].members {
+                let field = field_namer.ident(&names::snake_case(key));
+                if key == name {
+                    place = quote!(#place.0.#field);
+                    at = *child;
+                    break;
+                }
+            }
+        }
+        place
     }
 
     /// The struct definitions and their `ObjectNode` impls.
@@ -188,6 +217,12 @@ impl<'p> Reader<'p> {
         let rt = self.rt;
         match self.kinds[scope][node] {
             Kind::Raw => quote!(::core::option::Option<#rt::Raw<#lt>>),
+            Kind::Captured => {
+                let name = &self.structs[scope][node];
+                let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
+                quote!(#rt::Captured<#lt, #name #lifetime>)
+            }
+            Kind::Present => quote!(#rt::Present<#lt>),
             Kind::Elements => quote!(#rt::Elements<#lt>),
             Kind::Seq => {
                 let element = self.value_type(scope + 1, 0, lt);
@@ -197,11 +232,6 @@ impl<'p> Reader<'p> {
                 let name = &self.structs[scope][node];
                 let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
                 quote!(#rt::Object<#name #lifetime>)
-            }
-            Kind::Captured => {
-                let name = &self.structs[scope][node];
-                let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
-                quote!(#rt::Captured<#lt, #name #lifetime>)
             }
         }
     }
@@ -215,7 +245,7 @@ impl<'p> Reader<'p> {
 
     fn needs_lifetime(&self, scope: usize, node: NodeId) -> bool {
         match self.kinds[scope][node] {
-            Kind::Raw | Kind::Elements | Kind::Captured => true,
+            Kind::Raw | Kind::Elements | Kind::Present | Kind::Captured => true,
             Kind::Seq => self.needs_lifetime(scope + 1, 0),
             Kind::Struct => self.struct_needs_lifetime(scope, node),
         }
@@ -233,7 +263,39 @@ impl<'p> Reader<'p> {
     ) -> Option<TokenStream> {
         let mut array_place = None;
         self.bind_node(scope, 0, place, wanted, array, out, &mut array_place);
+        if scope == 0 && self.plan.root_tree {
+            let payload = &self.slot_names[&(0, 0)];
+            let rt = self.rt;
+            out.push(quote!(let __mapper_root = &#rt::tree(#payload);));
+        }
+        self.bind_queries(scope, wanted, out);
         array_place
+    }
+
+    /// Binds each wanted query node of `scope` to its first match, parsing each base once.
+    fn bind_queries(&self, scope: usize, wanted: &dyn Fn(Slot) -> bool, out: &mut Vec<TokenStream>) {
+        let rt = self.rt;
+        let mut trees: BTreeMap<NodeId, Ident> = BTreeMap::new();
+        for (id, node) in self.plan.scopes[scope].nodes.iter().enumerate() {
+            let Some(query) = &node.query else { continue };
+            if !wanted(Slot { scope, node: id }) {
+                continue;
+            }
+            let tree = match trees.get(&query.base) {
+                Some(tree) => tree.clone(),
+                None => {
+                    let tree = tree_name(scope, query.base);
+                    let base = &self.slot_names[&(scope, query.base)];
+                    out.push(quote!(let #tree = &#rt::tree(#base);));
+                    trees.insert(query.base, tree.clone());
+                    tree
+                }
+            };
+            let root = if self.plan.root_tree { format_ident!("__mapper_root") } else { tree.clone() };
+            let first = super::query::QueryCompiler::new(rt).first(&tree, &root, &query.segments);
+            let name = &self.slot_names[&(scope, id)];
+            out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #rt::raw(#first);));
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -269,7 +331,7 @@ impl<'p> Reader<'p> {
             }
             Kind::Seq => *array_place = Some(place),
             Kind::Captured => {
-                if data.whole && wanted(Slot { scope, node }) {
+                if data.whole && self.slot_wanted(scope, node, wanted) {
                     let name = &self.slot_names[&(scope, node)];
                     out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place.raw;));
                 }
@@ -280,8 +342,15 @@ impl<'p> Reader<'p> {
                     self.bind_node(scope, *child, place, wanted, array, out, array_place);
                 }
             }
+            Kind::Present => {
+                // Read for a filter; as a field value, `null` is missing all the same.
+                if data.whole && self.slot_wanted(scope, node, wanted) {
+                    let name = &self.slot_names[&(scope, node)];
+                    out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place.0;));
+                }
+            }
             Kind::Raw => {
-                let value = if data.whole && wanted(Slot { scope, node }) {
+                let value = if data.whole && self.slot_wanted(scope, node, wanted) {
                     let name = &self.slot_names[&(scope, node)];
                     out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place;));
                     quote!(#name)
@@ -350,10 +419,20 @@ impl<'p> Reader<'p> {
         children.iter().any(|(_, c)| self.is_wanted(scope, *c, wanted, array))
     }
 
+    /// Whether a captured node's own value must be bound: the mapper uses it, a wanted query
+    /// starts from it, or it is the payload that `$` in filters refers to.
+    fn slot_wanted(&self, scope: usize, node: NodeId, wanted: &dyn Fn(Slot) -> bool) -> bool {
+        wanted(Slot { scope, node })
+            || (scope == 0 && node == 0 && self.plan.root_tree)
+            || self.plan.scopes[scope].nodes.iter().enumerate().any(|(id, n)| {
+                n.query.as_ref().is_some_and(|q| q.base == node) && wanted(Slot { scope, node: id })
+            })
+    }
+
     /// Whether the node or anything below it in its scope must be bound.
     fn is_wanted(&self, scope: usize, node: NodeId, wanted: &dyn Fn(Slot) -> bool, array: bool) -> bool {
         let data = &self.plan.scopes[scope].nodes[node];
-        (data.whole && wanted(Slot { scope, node }))
+        (data.whole && self.slot_wanted(scope, node, wanted))
             || (array && self.plan.scopes[scope].array == Some(node))
             || self.any_wanted(scope, &data.members, wanted, array)
             || self.any_wanted(scope, &data.indices, wanted, array)
@@ -364,6 +443,11 @@ impl<'p> Reader<'p> {
         self.temps.set(n + 1);
         format_ident!("__mapper_read{}", n)
     }
+}
+
+/// The tree parsed from a query node's base, named by place so that error pointers can find it.
+pub fn tree_name(scope: usize, base: NodeId) -> Ident {
+    format_ident!("__mapper_tree{}_{}", scope, base)
 }
 
 /// The last member name before the `[*]` of chain level `level`, for naming.
