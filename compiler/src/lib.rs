@@ -89,12 +89,18 @@ pub fn compile(source: &Source, options: &Options) -> Result<Output, Diagnostics
 
 /// Formats generated tokens as Rust source (prettyplease). Used by the `Builder`, the snapshot
 /// tests and `hookmap expand`.
+///
+/// Tokens that do not parse as Rust (a compiler bug) come back unformatted, so they can still be
+/// looked at; [`try_format`] reports that case.
 pub fn format(tokens: &TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        // Generated code always parses; fall back to the raw tokens rather than panic.
-        Err(_) => tokens.to_string(),
-    }
+    try_format(tokens).unwrap_or_else(|_| tokens.to_string())
+}
+
+/// Formats generated tokens as Rust source, or says why they do not parse.
+pub fn try_format(tokens: &TokenStream) -> Result<String, String> {
+    syn::parse2::<syn::File>(tokens.clone())
+        .map(|file| prettyplease::unparse(&file))
+        .map_err(|e| e.to_string())
 }
 
 /// The file name without directories and extension: `mappers/lead_form.json` → `lead_form`.

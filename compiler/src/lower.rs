@@ -29,7 +29,7 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
     let mut lowering =
         Lowering { scopes: vec![Scope::default()], chain: Vec::new(), root_tree: false, errors: Vec::new() };
     lowering.scopes[0].nodes.push(Node::default());
-    for path in mapper_paths(mapper) {
+    for path in record_paths(mapper).into_iter().chain(mapper.validations.iter().map(|v| &v.path)) {
         lowering.check_patterns(path);
     }
     lowering.find_chain(mapper);
@@ -40,10 +40,11 @@ pub fn lower(mapper: &Mapper, names: &Names) -> Result<Plan, Vec<Diagnostic>> {
         event_name: mapper.event_name.as_ref().map(|s| lowering.input(&s.value)),
         user_time: mapper.user_time.as_ref().map(|t| lowering.user_time(t, mapper)),
         platform: mapper.platform.as_ref().map_or(Platform::Web, |p| p.value),
-        app_version: mapper
-            .app_version
-            .as_ref()
-            .map_or(Input::Literal(model::Literal::String("1.0.0".into())), |s| lowering.input(&s.value)),
+        // A users mapper accepts and ignores `app_version`: it is not read at all.
+        app_version: match (&mapper.app_version, mapper.mapping_type.value) {
+            (Some(s), model::MappingType::Events) => lowering.input(&s.value),
+            _ => Input::Literal(model::Literal::String(crate::frontend::DEFAULT_APP_VERSION.into())),
+        },
         update_existing_only: mapper.update_existing_only.as_ref().map(|u| u.value),
         attr: lowering.attributes(&mapper.attr),
         user_attributes: lowering.attributes(&mapper.user_attributes),
@@ -149,8 +150,10 @@ impl Lowering {
         if !mapper.batching.value {
             return;
         }
-        let all = mapper_paths(mapper);
-        let longest_wildcard = all
+        // Only paths that reach the records choose the chain: a validation or an ignored field
+        // must never change how many records a payload makes.
+        let mapping = record_paths(mapper);
+        let longest_wildcard = mapping
             .iter()
             .filter_map(|p| Some((*p, p.query.segments.iter().rposition(is_wildcard)? + 1)))
             .fold(None::<(&model::Path, usize)>, |best, (p, end)| {
@@ -165,7 +168,6 @@ impl Lowering {
                     _ => Some((p, end)),
                 }
             });
-        let mapping = &all[..all.len().saturating_sub(mapper.validations.len())];
         let first_filter = || {
             mapping.iter().find_map(|p| {
                 let first =
@@ -465,7 +467,7 @@ fn filter_members(expr: &crate::jsonpath::ast::LogicalExpr) -> Option<Vec<Vec<St
 }
 
 /// Every path of the mapper, in file order.
-fn mapper_paths(mapper: &Mapper) -> Vec<&model::Path> {
+fn record_paths(mapper: &Mapper) -> Vec<&model::Path> {
     let mut paths = Vec::new();
     fn source(s: &Option<model::Spanned<Source>>) -> Option<&model::Path> {
         match s {
@@ -476,7 +478,9 @@ fn mapper_paths(mapper: &Mapper) -> Vec<&model::Path> {
     paths.extend(source(&mapper.customer_id));
     paths.extend(source(&mapper.anon_id));
     paths.extend(source(&mapper.event_name));
-    paths.extend(source(&mapper.app_version));
+    if mapper.mapping_type.value == model::MappingType::Events {
+        paths.extend(source(&mapper.app_version));
+    }
     if let Some(time) = &mapper.user_time {
         match &time.source.value {
             TimeSource::Path(p) => paths.push(p),
@@ -491,6 +495,5 @@ fn mapper_paths(mapper: &Mapper) -> Vec<&model::Path> {
         }
         paths.extend(&attributes.create_all);
     }
-    paths.extend(mapper.validations.iter().map(|v| &v.path));
     paths
 }

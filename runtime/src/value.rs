@@ -75,7 +75,10 @@ impl Serialize for Value<'_> {
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::String(s) => serializer.serialize_str(s),
             Value::Number(text) => {
-                if let Ok(n) = text.parse::<i64>() {
+                // `-0` parses as 0 but must stay `-0`: numbers are copied exactly.
+                if let Ok(n) = text.parse::<i64>()
+                    && !text.starts_with("-0")
+                {
                     serializer.serialize_i64(n)
                 } else {
                     raw(text, serializer)

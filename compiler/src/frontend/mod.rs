@@ -14,6 +14,7 @@ mod tests;
 use crate::diagnostics::Diagnostic;
 use crate::model::Mapper;
 use crate::source::Source;
+pub(crate) use config::DEFAULT_APP_VERSION;
 
 /// Parses and checks a mapper file. On failure returns every error found, in file order.
 pub fn parse(source: &Source) -> Result<Mapper, Vec<Diagnostic>> {

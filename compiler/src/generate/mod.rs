@@ -138,7 +138,8 @@ impl Generator<'_> {
         let deepest = self.plan.scopes.len() - 1;
         let used = record::used_slots(self.plan);
         let wanted = |slot: Slot| used.contains(&slot);
-        let body = |scope: usize| record::build(self, scope);
+        let code = record::build(self, deepest);
+        let body = |scope: usize| code[scope].clone();
         let nest = self.nest(0, quote!(__mapper_payload), &wanted, deepest, &body, true);
         let capacity = if deepest == 0 { quote!(1) } else { quote!(0) };
         quote! {
@@ -148,8 +149,8 @@ impl Generator<'_> {
         }
     }
 
-    /// Binds the values of `scope` read from `place`, then runs `body` in the deepest scope,
-    /// looping over the iterated array of each scope on the way.
+    /// Binds the values of `scope` read from `place` and runs `body` for the scope, then loops
+    /// over the scope's iterated array down to the deepest scope.
     fn nest(
         &self,
         scope: usize,
@@ -162,8 +163,8 @@ impl Generator<'_> {
         let rt = self.rt;
         let mut stmts = Vec::new();
         let array = self.reader.bind(scope, place.clone(), wanted, scope < deepest, &mut stmts);
+        stmts.push(body(scope));
         if scope == deepest {
-            stmts.push(body(scope));
             return quote!(#(#stmts)*);
         }
         let Some(array) = array else {
@@ -261,18 +262,26 @@ impl Generator<'_> {
         let rt = self.rt;
         let mut format = String::new();
         let mut args: Vec<TokenStream> = Vec::new();
+        // A negative index's position is known only at run time; the pointer then stops at its
+        // array, which is still a valid RFC 6901 pointer to where the problem is.
+        let mut whole = true;
         for level in 0..slot.scope {
             let scope = &self.plan.scopes[level];
             if let Some(array) = scope.array {
-                push_steps(&mut format, &scope.nodes[array].steps);
+                whole = push_steps(&mut format, &scope.nodes[array].steps);
+            }
+            if !whole {
+                break;
             }
             format.push_str("/{}");
             let i = format_ident!("__mapper_i{}", level);
             args.push(quote!(#i));
         }
         let node = &self.plan.scopes[slot.scope].nodes[slot.node];
-        push_steps(&mut format, &node.steps);
-        if let Some(query) = &node.query {
+        if whole {
+            whole = push_steps(&mut format, &node.steps);
+        }
+        if let Some(query) = node.query.as_ref().filter(|_| whole) {
             let tree = read::tree_name(slot.scope, query.base);
             let found = self.reader.slot(slot);
             format.push_str("{}");
@@ -288,8 +297,12 @@ impl Generator<'_> {
     }
 }
 
-fn push_steps(format: &mut String, steps: &[Step]) {
+/// Appends the pointer of `steps`; stops before a negative index and returns `false` there.
+fn push_steps(format: &mut String, steps: &[Step]) -> bool {
     for step in steps {
+        if matches!(step, Step::Index(i) if *i < 0) {
+            return false;
+        }
         format.push('/');
         match step {
             Step::Member(name) => {
@@ -306,6 +319,7 @@ fn push_steps(format: &mut String, steps: &[Step]) {
             Step::Index(i) => format.push_str(&i.to_string()),
         }
     }
+    true
 }
 
 fn index_expr(scope: usize) -> TokenStream {

@@ -18,14 +18,24 @@ pub fn camel_case(text: &str) -> String {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, 'M');
     }
+    // `Self` is the one CamelCase word that is a keyword.
+    if out == "Self" {
+        out.push('_');
+    }
     out
 }
 
 /// `customer_email`, `first-name`, `type` → `customer_email`, `first_name`, `type_`: a plain
 /// identifier for a member key. Non-ASCII and punctuation become `_`.
 pub fn snake_case(text: &str) -> String {
-    let mut out: String =
-        text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' };
+        // Runs of `_` would trip the `non_snake_case` lint in the user's crate.
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, 'm');
     }
@@ -79,6 +89,8 @@ mod tests {
         assert_eq!(snake_case("9lives"), "m9lives");
         assert_eq!(snake_case("_"), "__");
         assert_eq!(snake_case("émoji"), "_moji");
+        assert_eq!(snake_case("a--b"), "a_b");
+        assert_eq!(camel_case("self"), "Self_");
         let mut namer = Namer::default();
         assert_eq!(namer.unique("a"), "a");
         assert_eq!(namer.unique("a"), "a2");

@@ -128,7 +128,11 @@ impl<'p> Reader<'p> {
                     } else if base.is_empty() {
                         base.push("payload".to_owned());
                     }
-                    let name = value_namer.unique(&format!("__mapper_at_{}", base.join("_")));
+                    // Keyword suffixes (`self_`) next to the joining `_` would make runs of `_`, which
+                    // the `non_snake_case` lint flags in the user's crate.
+                    let joined =
+                        base.join("_").split('_').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_");
+                    let name = value_namer.unique(&format!("__mapper_at_{joined}"));
                     slot_names.insert((s, id), names::ident(&name));
                 }
             }
@@ -185,10 +189,28 @@ impl<'p> Reader<'p> {
                     .collect();
                 let lifetime = self.struct_needs_lifetime(s, id).then(|| quote!(<'de>));
                 let decls = fields.iter().map(|(f, _, ty)| quote!(#f: #ty));
-                let arms = fields.iter().map(|(f, key, _)| {
-                    let key = Literal::string(key);
-                    quote!(#key => self.#f = map.next_value()?,)
-                });
+                let arms: Vec<TokenStream> = fields
+                    .iter()
+                    .map(|(f, key, _)| {
+                        let key = Literal::string(key);
+                        quote!(#key => self.#f = map.next_value()?,)
+                    })
+                    .collect();
+                // An object read for no member at all (a whole-payload mapper of literals) skips
+                // every member; a `match` with one arm would be noise.
+                let body = if arms.is_empty() {
+                    quote! {
+                        let _ = key;
+                        #rt::skip(map)?;
+                    }
+                } else {
+                    quote! {
+                        match key {
+                            #(#arms)*
+                            _ => #rt::skip(map)?,
+                        }
+                    }
+                };
                 items.push(quote! {
                     #[derive(::core::default::Default)]
                     struct #name #lifetime { #(#decls,)* }
@@ -199,10 +221,7 @@ impl<'p> Reader<'p> {
                             key: &str,
                             map: &mut A,
                         ) -> ::core::result::Result<(), A::Error> {
-                            match key {
-                                #(#arms)*
-                                _ => #rt::skip(map)?,
-                            }
+                            #body
                             ::core::result::Result::Ok(())
                         }
                     }

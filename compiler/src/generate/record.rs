@@ -1,7 +1,9 @@
-//! Building one record from the values bound in the deepest scope.
+//! Building the records: each field is converted once, in the scope where its value lives (a
+//! root value once per payload, an order's value once per order), and each record of the
+//! deepest scope takes the converted values it needs.
 //!
-//! Every field is evaluated even after another failed, so a payload's error lists every problem;
-//! the record is pushed only when all of its fields have a value.
+//! Every field is evaluated even after another failed, so a payload's error lists every problem
+//! once; a record is pushed only when all of its fields have a value.
 
 use std::collections::BTreeSet;
 
@@ -41,9 +43,10 @@ pub fn used_slots(plan: &Plan) -> BTreeSet<Slot> {
     used
 }
 
-/// A field's value: computed into a local that is `None` after a problem, or a constant.
+/// A field's value: a local holding `Option<T>` (`None` after a problem) made in scope `home`,
+/// or a constant.
 enum FieldValue {
-    Checked { stmt: TokenStream, var: Ident },
+    Checked { var: Ident, home: usize },
     Constant(TokenStream),
 }
 
@@ -56,33 +59,54 @@ enum Conversion {
     Text,
 }
 
-/// The statements that build one record in `scope` and push it.
-pub fn build(g: &Generator<'_>, scope: usize) -> TokenStream {
+/// The statements of each scope and the guard of the record, as they are generated.
+struct Emit {
+    deepest: usize,
+    by_scope: Vec<Vec<TokenStream>>,
+    /// For each checked field: its `Option<T>` as seen from the deepest scope, and the binding of
+    /// its value in the record.
+    guard: Vec<(TokenStream, Ident)>,
+}
+
+impl Emit {
+    /// `var` as seen from scope `at`: moved where it was made, cloned when it was made in an
+    /// enclosing scope (it serves every record below it; borrowed text clones for free).
+    fn use_at(var: &Ident, home: usize, at: usize) -> TokenStream {
+        if home < at { quote!(::core::clone::Clone::clone(&#var)) } else { quote!(#var) }
+    }
+
+    /// The record's value of a field.
+    fn value(&mut self, field: FieldValue) -> TokenStream {
+        match field {
+            FieldValue::Checked { var, home } => {
+                let expr = Self::use_at(&var, home, self.deepest);
+                let binding = format_ident!("{}_value", var);
+                self.guard.push((expr, binding.clone()));
+                quote!(#binding)
+            }
+            FieldValue::Constant(expr) => expr,
+        }
+    }
+}
+
+/// The statements of each scope, outermost first: field conversions where their values live,
+/// and in the deepest scope the record itself.
+pub fn build(g: &Generator<'_>, deepest: usize) -> Vec<TokenStream> {
     let rt = g.rt;
     let r = &g.plan.record;
-    let mut stmts = Vec::new();
-    let mut checked: Vec<(Ident, TokenStream)> = Vec::new();
+    let mut emit = Emit { deepest, by_scope: vec![Vec::new(); deepest + 1], guard: Vec::new() };
     let record = match g.plan.mapping_type {
         MappingType::Events => {
-            let (customer_id, anon_id) = identity(g, scope, &mut stmts, &mut checked);
-            let event_name = push_checked(
-                field(g, r.event_name.as_ref(), Conversion::Text, "event_name", scope),
-                &mut stmts,
-                &mut checked,
-            );
-            let user_time = push_checked(user_time(g, r.user_time.as_ref(), scope), &mut stmts, &mut checked);
+            let (customer_id, anon_id) = identity(g, &mut emit);
+            let event_name = field(g, &mut emit, r.event_name.as_ref(), Conversion::Text, "event_name");
+            let event_name = emit.value(event_name);
+            let user_time = user_time(g, &mut emit, r.user_time.as_ref());
+            let user_time = emit.value(user_time);
             let platform = platform(rt, r.platform);
-            let app_version = push_checked(
-                field(g, Some(&r.app_version), Conversion::Text, "app_version", scope),
-                &mut stmts,
-                &mut checked,
-            );
-            let attr = push_checked(attributes(g, &r.attr, "attr", scope), &mut stmts, &mut checked);
-            let user_attributes = push_checked(
-                attributes(g, &r.user_attributes, "user_attributes", scope),
-                &mut stmts,
-                &mut checked,
-            );
+            let app_version = app_version(g, &mut emit);
+            let app_version = emit.value(app_version);
+            let attr = attributes(g, &mut emit, &r.attr, "attr");
+            let user_attributes = attributes(g, &mut emit, &r.user_attributes, "user_attributes");
             quote! {
                 #rt::Record::Event(#rt::Event {
                     customer_id: #customer_id,
@@ -97,14 +121,13 @@ pub fn build(g: &Generator<'_>, scope: usize) -> TokenStream {
             }
         }
         MappingType::Users => {
-            let customer_id = push_checked(
-                field(g, r.customer_id.as_ref(), Conversion::Identifier, "customer_id", scope),
-                &mut stmts,
-                &mut checked,
-            );
+            let customer_id =
+                field(g, &mut emit, r.customer_id.as_ref(), Conversion::Identifier, "customer_id");
+            let customer_id = emit.value(customer_id);
             let user_time = match &r.user_time {
                 Some(_) => {
-                    let t = push_checked(user_time(g, r.user_time.as_ref(), scope), &mut stmts, &mut checked);
+                    let t = user_time(g, &mut emit, r.user_time.as_ref());
+                    let t = emit.value(t);
                     quote!(::core::option::Option::Some(#t))
                 }
                 None => quote!(::core::option::Option::None),
@@ -113,11 +136,7 @@ pub fn build(g: &Generator<'_>, scope: usize) -> TokenStream {
                 Some(b) => quote!(::core::option::Option::Some(#b)),
                 None => quote!(::core::option::Option::None),
             };
-            let user_attributes = push_checked(
-                attributes(g, &r.user_attributes, "user_attributes", scope),
-                &mut stmts,
-                &mut checked,
-            );
+            let user_attributes = attributes(g, &mut emit, &r.user_attributes, "user_attributes");
             quote! {
                 #rt::Record::User(#rt::Profile {
                     customer_id: #customer_id,
@@ -130,61 +149,66 @@ pub fn build(g: &Generator<'_>, scope: usize) -> TokenStream {
     };
 
     let push = quote!(__mapper_records.push(#record););
-    let guarded = if checked.is_empty() {
+    let guarded = if emit.guard.is_empty() {
         push
     } else {
-        let vars = checked.iter().map(|(v, _)| v);
-        let patterns = checked.iter().map(|(_, b)| quote!(::core::option::Option::Some(#b)));
+        let exprs = emit.guard.iter().map(|(e, _)| e);
+        let patterns = emit.guard.iter().map(|(_, b)| quote!(::core::option::Option::Some(#b)));
         quote! {
-            if let (#(#patterns,)*) = (#(#vars,)*) {
+            if let (#(#patterns,)*) = (#(#exprs,)*) {
                 #push
             }
         }
     };
-    quote! {
-        #(#stmts)*
-        #guarded
-    }
+    emit.by_scope[deepest].push(guarded);
+    emit.by_scope.into_iter().map(|stmts| quote!(#(#stmts)*)).collect()
 }
 
 /// `customer_id` and `anon_id` of an event: at least one must have a value.
-fn identity(
-    g: &Generator<'_>,
-    scope: usize,
-    stmts: &mut Vec<TokenStream>,
-    checked: &mut Vec<(Ident, TokenStream)>,
-) -> (TokenStream, TokenStream) {
+fn identity(g: &Generator<'_>, emit: &mut Emit) -> (TokenStream, TokenStream) {
     let rt = g.rt;
     let r = &g.plan.record;
     let none = quote!(::core::option::Option::None);
     let some = |t: TokenStream| quote!(::core::option::Option::Some(#t));
     match (&r.customer_id, &r.anon_id) {
-        (Some(Input::Literal(l)), _) => {
-            (some(literal_text(rt, l)), optional_id(g, r.anon_id.as_ref(), "anon_id", scope, stmts, checked))
+        (Some(Input::Literal(l)), anon) => {
+            let anon = match anon {
+                Some(Input::Literal(a)) => some(literal_text(rt, a)),
+                Some(Input::Read { slot, path }) => {
+                    let var = optional_id(g, emit, *slot, path, "anon_id");
+                    emit.value(FieldValue::Checked { var, home: slot.scope })
+                }
+                None => none.clone(),
+            };
+            (some(literal_text(rt, l)), anon)
         }
-        (_, Some(Input::Literal(l))) if r.customer_id.is_none() => (none, some(literal_text(rt, l))),
+        (None, Some(Input::Literal(l))) => (none, some(literal_text(rt, l))),
         (Some(cid), None) => {
-            let value = field(g, Some(cid), Conversion::Identifier, "customer_id", scope);
-            (some(push_checked(value, stmts, checked)), none)
+            let value = field(g, emit, Some(cid), Conversion::Identifier, "customer_id");
+            (some(emit.value(value)), none)
         }
         (None, Some(aid)) => {
-            let value = field(g, Some(aid), Conversion::Identifier, "anon_id", scope);
-            (none, some(push_checked(value, stmts, checked)))
+            let value = field(g, emit, Some(aid), Conversion::Identifier, "anon_id");
+            (none, some(emit.value(value)))
         }
         (Some(Input::Read { slot: cs, path: cp }), Some(aid)) => {
-            let cid = read_optional(g, *cs, cp, Conversion::Identifier, "customer_id", scope);
-            let aid = match aid {
+            let cid = optional_id(g, emit, *cs, cp, "customer_id");
+            let (aid, aid_home) = match aid {
                 Input::Read { slot, path } => {
-                    read_optional(g, *slot, path, Conversion::Identifier, "anon_id", scope)
+                    let var = optional_id(g, emit, *slot, path, "anon_id");
+                    (quote!(#var), slot.scope)
                 }
                 Input::Literal(l) => {
                     let l = literal_text(rt, l);
-                    quote!(::core::option::Option::Some(::core::option::Option::Some(#l)))
+                    (quote!(::core::option::Option::Some(::core::option::Option::Some(#l))), 0)
                 }
             };
-            let index = index_expr(scope);
+            let home = cs.scope.max(aid_home);
+            let cid = Emit::use_at(&cid, cs.scope, home);
+            let aid = if aid_home < home { quote!(::core::clone::Clone::clone(&#aid)) } else { aid };
+            let index = index_expr(home);
             let pointer = g.pointer(*cs);
-            stmts.push(quote! {
+            emit.by_scope[home].push(quote! {
                 let __mapper_ids = match (#cid, #aid) {
                     (::core::option::Option::Some(::core::option::Option::None),
                      ::core::option::Option::Some(::core::option::Option::None)) => {
@@ -198,69 +222,25 @@ fn identity(
                     _ => ::core::option::Option::None,
                 };
             });
-            checked.push((format_ident!("__mapper_ids"), quote!((__mapper_customer_id, __mapper_anon_id))));
-            (quote!(__mapper_customer_id), quote!(__mapper_anon_id))
+            let ids = emit.value(FieldValue::Checked { var: format_ident!("__mapper_ids"), home });
+            (quote!(#ids.0), quote!(#ids.1))
         }
         (None, None) => (none.clone(), none),
     }
 }
 
-fn optional_id(
-    g: &Generator<'_>,
-    input: Option<&Input>,
-    field_name: &'static str,
-    scope: usize,
-    stmts: &mut Vec<TokenStream>,
-    checked: &mut Vec<(Ident, TokenStream)>,
-) -> TokenStream {
-    match input {
-        None => quote!(::core::option::Option::None),
-        Some(Input::Literal(l)) => {
-            let l = literal_text(g.rt, l);
-            quote!(::core::option::Option::Some(#l))
-        }
-        Some(Input::Read { slot, path }) => {
-            let expr = read_optional(g, *slot, path, Conversion::Identifier, field_name, scope);
-            let var = format_ident!("__mapper_{}", field_name);
-            stmts.push(quote!(let #var = #expr;));
-            let binding = format_ident!("{}_value", var);
-            checked.push((var, quote!(#binding)));
-            quote!(#binding)
-        }
-    }
-}
-
-fn push_checked(
-    value: FieldValue,
-    stmts: &mut Vec<TokenStream>,
-    checked: &mut Vec<(Ident, TokenStream)>,
-) -> TokenStream {
-    match value {
-        FieldValue::Checked { stmt, var } => {
-            stmts.push(stmt);
-            let binding = format_ident!("{}_value", var);
-            checked.push((var, quote!(#binding)));
-            quote!(#binding)
-        }
-        FieldValue::Constant(expr) => expr,
-    }
-}
-
-/// `sink.field(conversion(value), ...)`: `Option<Option<T>>`, outer `None` after a problem.
-fn read_optional(
-    g: &Generator<'_>,
-    slot: Slot,
-    path: &str,
-    conversion: Conversion,
-    field_name: &str,
-    scope: usize,
-) -> TokenStream {
+/// `let __mapper_<field> = sink.field(identifier(value), ...)`: `Option<Option<Cow>>` in the
+/// value's scope, outer `None` after a problem.
+fn optional_id(g: &Generator<'_>, emit: &mut Emit, slot: Slot, path: &str, field_name: &str) -> Ident {
     let rt = g.rt;
     let value = g.reader.slot(slot);
-    let convert = conversion_fn(rt, conversion);
-    let index = index_expr(scope);
+    let index = index_expr(slot.scope);
     let pointer = g.pointer(slot);
-    quote!(__mapper_sink.field(#convert(#value), #field_name, #path, #index, #pointer))
+    let var = format_ident!("__mapper_{}", field_name);
+    emit.by_scope[slot.scope].push(quote! {
+        let #var = __mapper_sink.field(#rt::identifier(#value), #field_name, #path, #index, #pointer);
+    });
+    var
 }
 
 fn conversion_fn(rt: &TokenStream, conversion: Conversion) -> TokenStream {
@@ -273,10 +253,10 @@ fn conversion_fn(rt: &TokenStream, conversion: Conversion) -> TokenStream {
 /// A required field.
 fn field(
     g: &Generator<'_>,
+    emit: &mut Emit,
     input: Option<&Input>,
     conversion: Conversion,
     field_name: &str,
-    scope: usize,
 ) -> FieldValue {
     let rt = g.rt;
     match input {
@@ -285,23 +265,42 @@ fn field(
         Some(Input::Read { slot, path }) => {
             let value = g.reader.slot(*slot);
             let convert = conversion_fn(rt, conversion);
-            let index = index_expr(scope);
+            let index = index_expr(slot.scope);
             let pointer = g.pointer(*slot);
             let var = format_ident!("__mapper_{}", field_name);
-            FieldValue::Checked {
-                stmt: quote! {
-                    let #var = __mapper_sink.field(#rt::required(#convert(#value)), #field_name, #path, #index, #pointer);
-                },
-                var,
-            }
+            emit.by_scope[slot.scope].push(quote! {
+                let #var = __mapper_sink.field(#rt::required(#convert(#value)), #field_name, #path, #index, #pointer);
+            });
+            FieldValue::Checked { var, home: slot.scope }
         }
     }
 }
 
-fn user_time(g: &Generator<'_>, time: Option<&TimePlan>, scope: usize) -> FieldValue {
+/// `app_version`: optional; a path that finds nothing gives the default, `1.0.0`.
+fn app_version(g: &Generator<'_>, emit: &mut Emit) -> FieldValue {
+    let rt = g.rt;
+    match &g.plan.record.app_version {
+        Input::Literal(l) => FieldValue::Constant(literal_text(rt, l)),
+        Input::Read { slot, path } => {
+            let value = g.reader.slot(*slot);
+            let index = index_expr(slot.scope);
+            let pointer = g.pointer(*slot);
+            let var = format_ident!("__mapper_app_version");
+            let default = crate::frontend::DEFAULT_APP_VERSION;
+            emit.by_scope[slot.scope].push(quote! {
+                let #var = __mapper_sink.field(
+                    #rt::string(#value).map(|v| v.unwrap_or(#rt::CowStr::Borrowed(#default))),
+                    "app_version", #path, #index, #pointer,
+                );
+            });
+            FieldValue::Checked { var, home: slot.scope }
+        }
+    }
+}
+
+fn user_time(g: &Generator<'_>, emit: &mut Emit, time: Option<&TimePlan>) -> FieldValue {
     let rt = g.rt;
     let Some(time) = time else { return FieldValue::Constant(quote!(0)) };
-    let index = index_expr(scope);
     let formats = &time.formats_text;
     let unit: i64 = match time.formats.iter().find(|f| !matches!(f, TimeFormat::Pattern(_))) {
         Some(TimeFormat::EpochSeconds) => 1000,
@@ -313,43 +312,57 @@ fn user_time(g: &Generator<'_>, time: Option<&TimePlan>, scope: usize) -> FieldV
         quote!(::core::option::Option::Some(__mapper_parse_user_time))
     };
     let var = format_ident!("__mapper_user_time");
-    let stmt = match &time.source {
+    match &time.source {
         TimeInput::Read { slot, path } => {
             let value = g.reader.slot(*slot);
             let pointer = g.pointer(*slot);
-            quote! {
+            let index = index_expr(slot.scope);
+            emit.by_scope[slot.scope].push(quote! {
                 let #var = __mapper_sink.field(
                     #rt::required(#rt::time_input(#value))
                         .and_then(|t| #rt::user_time(t, #unit, #parser, #formats)),
                     "user_time", #path, #index, #pointer,
                 );
-            }
+            });
+            FieldValue::Checked { var, home: slot.scope }
         }
         TimeInput::Merge { date, time } => {
             let (date_value, date_path, date_pointer) = (g.reader.slot(date.0), &date.1, g.pointer(date.0));
             let (time_value, time_path, time_pointer) = (g.reader.slot(time.0), &time.1, g.pointer(time.0));
-            let merged_pointer = g.pointer(date.0);
-            quote! {
+            let (date_home, time_home) = (date.0.scope, time.0.scope);
+            let home = date_home.max(time_home);
+            let (date_index, time_index, index) =
+                (index_expr(date_home), index_expr(time_home), index_expr(home));
+            emit.by_scope[date_home].push(quote! {
                 let __mapper_date = __mapper_sink.field(
-                    #rt::required(#rt::string(#date_value)), "user_time", #date_path, #index, #date_pointer,
+                    #rt::required(#rt::string(#date_value)), "user_time", #date_path, #date_index, #date_pointer,
                 );
+            });
+            emit.by_scope[time_home].push(quote! {
                 let __mapper_time = __mapper_sink.field(
-                    #rt::required(#rt::string(#time_value)), "user_time", #time_path, #index, #time_pointer,
+                    #rt::required(#rt::string(#time_value)), "user_time", #time_path, #time_index, #time_pointer,
                 );
-                let #var = match (__mapper_date, __mapper_time) {
+            });
+            let date_var = Emit::use_at(&format_ident!("__mapper_date"), date_home, home);
+            let time_var = Emit::use_at(&format_ident!("__mapper_time"), time_home, home);
+            let merged_pointer = g.pointer(date.0);
+            emit.by_scope[home].push(quote! {
+                let #var = match (#date_var, #time_var) {
                     (::core::option::Option::Some(date), ::core::option::Option::Some(time)) => __mapper_sink.field(
                         #rt::merge(&date, &time, __mapper_parse_user_time, #formats),
                         "user_time", #date_path, #index, #merged_pointer,
                     ),
                     _ => ::core::option::Option::None,
                 };
-            }
+            });
+            FieldValue::Checked { var, home }
         }
-    };
-    FieldValue::Checked { stmt, var }
+    }
 }
 
-fn attributes(g: &Generator<'_>, plan: &AttributesPlan, name: &str, scope: usize) -> FieldValue {
+/// An attributes object, built per record (explicit values cannot fail); the members
+/// `create_all` copies are read once, where the copied object lives.
+fn attributes(g: &Generator<'_>, emit: &mut Emit, plan: &AttributesPlan, name: &str) -> TokenStream {
     let rt = g.rt;
     let var = format_ident!("__mapper_{}", name);
     let capacity = proc_macro2::Literal::usize_unsuffixed(plan.entries.len());
@@ -367,34 +380,32 @@ fn attributes(g: &Generator<'_>, plan: &AttributesPlan, name: &str, scope: usize
             }
         }
     });
-    let build = quote! {
-        let mut #var = #rt::Attributes::with_capacity(#capacity);
-        #(#entries)*
-    };
-    match &plan.create_all {
-        None if plan.entries.is_empty() => FieldValue::Constant(quote!(#rt::Attributes::new())),
-        None => FieldValue::Constant(quote!({ #build #var })),
-        Some((slot, path)) => {
-            let value = g.reader.slot(*slot);
-            let field_name = format!("{name}.create_all");
-            let index = index_expr(scope);
-            let pointer = g.pointer(*slot);
-            FieldValue::Checked {
-                stmt: quote! {
-                    let #var = match __mapper_sink.field(#rt::members(#value), #field_name, #path, #index, #pointer) {
-                        ::core::option::Option::Some(members) => {
-                            #build
-                            if let ::core::option::Option::Some(members) = members {
-                                #rt::copy_members(&mut #var, members);
-                            }
-                            ::core::option::Option::Some(#var)
-                        }
-                        ::core::option::Option::None => ::core::option::Option::None,
-                    };
-                },
-                var,
+    let members = plan.create_all.as_ref().map(|(slot, path)| {
+        let value = g.reader.slot(*slot);
+        let field_name = format!("{name}.create_all");
+        let index = index_expr(slot.scope);
+        let pointer = g.pointer(*slot);
+        let members = format_ident!("__mapper_{}_members", name);
+        emit.by_scope[slot.scope].push(quote! {
+            let #members = __mapper_sink.field(#rt::members(#value), #field_name, #path, #index, #pointer);
+        });
+        emit.value(FieldValue::Checked { var: members, home: slot.scope })
+    });
+    match members {
+        None if plan.entries.is_empty() => quote!(#rt::Attributes::new()),
+        None => quote!({
+            let mut #var = #rt::Attributes::with_capacity(#capacity);
+            #(#entries)*
+            #var
+        }),
+        Some(members) => quote!({
+            let mut #var = #rt::Attributes::with_capacity(#capacity);
+            #(#entries)*
+            if let ::core::option::Option::Some(members) = #members {
+                #rt::copy_members(&mut #var, members);
             }
-        }
+            #var
+        }),
     }
 }
 
