@@ -8,7 +8,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 pub use ::chrono;
 pub use ::chrono_tz;
@@ -33,13 +32,14 @@ pub use crate::{
 pub use ::hookmap_iregexp::Mode as RegexMode;
 pub use ::std::sync::LazyLock;
 
-/// A value captured as its JSON text, borrowed from the payload.
-pub type Raw<'de> = &'de RawValue;
+use crate::json::unescape;
+pub use crate::reader::Raw;
+use crate::reader::{Reader, for_each_member};
 
 /// Reads the whole payload as `T` and checks that nothing follows it.
 ///
-/// The payload is checked to be UTF-8 as a whole first: serde_json checks only the strings it
-/// decodes, and a payload with invalid bytes in a skipped member is no JSON either.
+/// The payload is checked to be UTF-8 as a whole first (a fast, separate pass): the reader then
+/// works on text, and a payload with invalid bytes in a skipped member is no JSON either.
 pub fn read<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, MapError> {
     let text = std::str::from_utf8(payload).map_err(|e| {
         let before = &payload[..e.valid_up_to()];
@@ -48,10 +48,19 @@ pub fn read<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, MapError>
         let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
         MapError::invalid_payload_at(line, column)
     })?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = T::deserialize(&mut de).map_err(|e| MapError::invalid_payload(&e))?;
-    de.end().map_err(|e| MapError::invalid_payload(&e))?;
-    Ok(value)
+    read_text(text)
+}
+
+/// Reads all of `text` as `T`.
+fn read_text<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, MapError> {
+    let mut reader = Reader::new(text);
+    match T::deserialize(&mut reader).and_then(|value| reader.end().map(|()| value)) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let (line, column) = e.position(text, reader.offset());
+            Err(MapError::invalid_payload_at(line, column))
+        }
+    }
 }
 
 /// An owned copy of a constant (a JSON pointer known at build time).
@@ -61,7 +70,7 @@ pub fn owned(text: &str) -> String {
 
 /// Reads a value captured earlier (valid JSON already) as `T`.
 pub fn reread<'de, T: Deserialize<'de>>(raw: Raw<'de>) -> Result<T, MapError> {
-    serde_json::from_str(raw.get()).map_err(|e| MapError::invalid_payload(&e))
+    read_text(raw.get())
 }
 
 /// An object key, borrowed from the payload unless it holds escapes.
@@ -95,6 +104,35 @@ impl<'de> Deserialize<'de> for Key<'de> {
 pub trait ObjectNode<'de>: Default {
     /// Reads the value of member `key` from `map`, or skips it.
     fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// An object node that the mapper also uses whole (`create_all` of an object whose members it
+/// reads too): read once into its struct, keeping its JSON text as well. Reading the text and
+/// then the struct from it read such objects twice.
+#[derive(Debug, Default)]
+pub struct Captured<'de, T> {
+    /// The value's JSON text, `None` when the member is missing.
+    pub raw: Option<Raw<'de>>,
+    /// The members the mapper reads.
+    pub node: Object<T>,
+}
+
+impl<'de, T: ObjectNode<'de>> Deserialize<'de> for Captured<'de, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CapturedVisitor<T>(PhantomData<T>);
+        impl<'de, T: ObjectNode<'de>> Visitor<'de> for CapturedVisitor<T> {
+            type Value = Captured<'de, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Captured<'de, T>, A::Error> {
+                let node = seq.next_element::<Object<T>>()?.unwrap_or_default();
+                let raw = seq.next_element::<Raw<'de>>()?;
+                Ok(Captured { raw, node })
+            }
+        }
+        deserializer.deserialize_newtype_struct(crate::reader::SPANNED_TOKEN, CapturedVisitor(PhantomData))
+    }
 }
 
 /// An object node read from the payload. A value that is not an object matches no member, so
@@ -347,11 +385,8 @@ fn is_null(raw: Raw<'_>) -> bool {
 /// The unescaped text of a captured JSON string, borrowed when it has no escapes.
 fn string_text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        Some(Cow::Owned(crate::json::unescape(inner)))
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
+    // The reader noted escapes while it scanned the string; no need to look again.
+    if raw.has_escapes() { Some(Cow::Owned(unescape(inner))) } else { Some(Cow::Borrowed(inner)) }
 }
 
 fn is_integer_text(text: &str) -> bool {
@@ -361,19 +396,20 @@ fn is_integer_text(text: &str) -> bool {
 
 /// An identifier (`customer_id`, `anon_id`): a string, or an integer as its exact decimal text.
 pub fn identifier(raw: Option<Raw<'_>>) -> Result<Option<Cow<'_, str>>, Problem> {
-    let Some(raw) = raw.filter(|r| !is_null(r)) else { return Ok(None) };
-    if let Some(text) = string_text(raw) {
-        return Ok(Some(text));
-    }
-    if is_integer_text(raw.get()) {
-        return Ok(Some(Cow::Borrowed(raw.get())));
+    let Some(raw) = raw else { return Ok(None) };
+    // The first byte tells the JSON type; test the likely ones first.
+    match raw.get().as_bytes().first() {
+        Some(b'"') => return Ok(string_text(raw)),
+        Some(b'n') => return Ok(None),
+        _ if is_integer_text(raw.get()) => return Ok(Some(Cow::Borrowed(raw.get()))),
+        _ => {}
     }
     Err(Problem::WrongType { expected: "a string or an integer", found: type_word(raw) })
 }
 
 /// A string field (`event_name`, `app_version`).
 pub fn string(raw: Option<Raw<'_>>) -> Result<Option<Cow<'_, str>>, Problem> {
-    let Some(raw) = raw.filter(|r| !is_null(r)) else { return Ok(None) };
+    let Some(raw) = raw.filter(|r| !is_null(*r)) else { return Ok(None) };
     string_text(raw).map(Some).ok_or(Problem::WrongType { expected: "a string", found: type_word(raw) })
 }
 
@@ -396,56 +432,66 @@ pub fn value(raw: Option<Raw<'_>>) -> Option<Value<'_>> {
 // The nested type is the contract with generated code; an alias would only hide it.
 #[allow(clippy::type_complexity)]
 pub fn members(raw: Option<Raw<'_>>) -> Result<Option<Vec<(Cow<'_, str>, Value<'_>)>>, Problem> {
-    let Some(raw) = raw.filter(|r| !is_null(r)) else { return Ok(None) };
+    let Some(raw) = raw.filter(|r| !is_null(*r)) else { return Ok(None) };
+    // The text was checked when it was captured, so reading it fails only for a non-object.
+    let not_object = || Problem::WrongType { expected: "an object", found: type_word(raw) };
     if !raw.get().starts_with('{') {
-        return Err(Problem::WrongType { expected: "an object", found: type_word(raw) });
+        return Err(not_object());
     }
-    let entries: Vec<(Key<'_>, Raw<'_>)> = match serde_json::from_str::<MemberList<'_>>(raw.get()) {
-        Ok(list) => list.0,
-        // The text was validated when it was captured; this arm is unreachable in practice.
-        Err(_) => return Err(Problem::WrongType { expected: "an object", found: type_word(raw) }),
-    };
-    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::with_capacity(entries.len());
-    for (Key(key), raw) in entries {
+    // The usual case, in one read into the result: no key repeats, so nothing to merge. Null
+    // members are left out, but their keys count as repeats.
+    let mut values: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
+    let mut null_keys: Vec<Cow<'_, str>> = Vec::new();
+    for_each_member(raw.get(), |key, raw| match value(Some(raw)) {
+        Some(value) => values.push((key, value)),
+        None => null_keys.push(key),
+    })
+    .map_err(|_| not_object())?;
+    let keys = values.len() + null_keys.len();
+    let key = |i: usize| if i < values.len() { &*values[i].0 } else { &*null_keys[i - values.len()] };
+    if !repeats(keys, key) {
+        return Ok(Some(values));
+    }
+    // An object that repeats a key: the last occurrence wins, and a later `null` removes it.
+    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::with_capacity(keys);
+    for_each_member(raw.get(), |key, raw| {
         let Some(value) = self::value(Some(raw)) else {
-            // A later `null` for a repeated key removes the earlier value: the last one wins.
             out.retain(|(k, _)| *k != key);
-            continue;
+            return;
         };
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => out.push((key, value)),
         }
-    }
+    })
+    .map_err(|_| not_object())?;
     Ok(Some(out))
 }
 
-struct MemberList<'de>(Vec<(Key<'de>, Raw<'de>)>);
-
-impl<'de> Deserialize<'de> for MemberList<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ListVisitor;
-        impl<'de> Visitor<'de> for ListVisitor {
-            type Value = MemberList<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberList<'de>, A::Error> {
-                let mut list = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry::<Key<'de>, Raw<'de>>()? {
-                    list.push(entry);
-                }
-                Ok(MemberList(list))
-            }
-        }
-        deserializer.deserialize_map(ListVisitor)
+/// Whether any two of the `n` keys are equal: pairwise for a few, sorted beyond that (a search
+/// per member made copying a 200-member object quadratic).
+fn repeats<'k>(n: usize, key: impl Fn(usize) -> &'k str) -> bool {
+    if n <= 16 {
+        return (0..n).any(|i| (0..i).any(|j| key(i) == key(j)));
     }
+    let mut keys: Vec<&str> = (0..n).map(key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|pair| pair[0] == pair[1])
 }
 
 /// Copies `create_all` members into `attributes`, except keys the mapper set explicitly.
 pub fn copy_members<'a>(attributes: &mut Attributes<'a>, members: Vec<(Cow<'a, str>, Value<'a>)>) {
+    // Without explicit attributes the copied list is the whole list: take it as it is.
+    if attributes.is_empty() {
+        attributes.replace_entries(members);
+        return;
+    }
+    // `members` has unique keys, so only the explicit attributes set before can clash; checking
+    // the copied ones too made this quadratic in the object's size.
+    let explicit = attributes.len();
+    attributes.reserve(members.len());
     for (key, value) in members {
-        if !attributes.contains_key(&key) {
+        if !attributes.first_n_contain(explicit, &key) {
             attributes.push_new(key, value);
         }
     }
@@ -462,12 +508,18 @@ pub enum TimeInput<'de> {
 
 /// Reads a `user_time` value: an integer or a string.
 pub fn time_input(raw: Option<Raw<'_>>) -> Result<Option<TimeInput<'_>>, Problem> {
-    let Some(raw) = raw.filter(|r| !is_null(r)) else { return Ok(None) };
-    if let Some(text) = string_text(raw) {
-        return Ok(Some(TimeInput::Text(text)));
-    }
-    if is_integer_text(raw.get()) {
-        return raw.get().parse().map(|n| Some(TimeInput::Integer(n))).map_err(|_| Problem::OutOfRange);
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => return Ok(string_text(raw).map(TimeInput::Text)),
+        Some(b'n') => return Ok(None),
+        // JSON numbers have no `+`, so `parse` accepts exactly the integers in range; the
+        // slower checks run only when it fails.
+        _ => match text.parse() {
+            Ok(n) => return Ok(Some(TimeInput::Integer(n))),
+            Err(_) if is_integer_text(text) => return Err(Problem::OutOfRange),
+            Err(_) => {}
+        },
     }
     Err(Problem::WrongType { expected: "an integer or a string", found: type_word(raw) })
 }
@@ -496,7 +548,7 @@ pub enum JsonType {
 
 /// Checks a `payload_validations` rule.
 pub fn check_type(raw: Option<Raw<'_>>, ty: JsonType) -> Result<(), Problem> {
-    let Some(raw) = raw.filter(|r| !is_null(r)) else { return Err(Problem::Missing) };
+    let Some(raw) = raw.filter(|r| !is_null(*r)) else { return Err(Problem::Missing) };
     let text = raw.get();
     let first = text.as_bytes().first().copied().unwrap_or(b'n');
     let is_number = first == b'-' || first.is_ascii_digit();
@@ -529,9 +581,9 @@ pub fn tree<'a>(raw: Option<Raw<'a>>) -> Json<'a> {
 
 /// The node a query found, as captured text for the usual conversions.
 pub fn raw<'a>(node: Option<&Json<'a>>) -> Option<Raw<'a>> {
-    // The text was validated with the payload; reading it as `RawValue` only wraps it, and
-    // keeps it where it is, which `pointer_within` relies on.
-    serde_json::from_str(node?.text()).ok()
+    // The text was validated with the payload; wrapping it keeps it where it is, which
+    // `pointer_within` relies on.
+    Some(Raw::from_json_text(node?.text()))
 }
 
 /// A member that a chain filter compares: its JSON text when the member is there, `null`
@@ -704,5 +756,33 @@ pub fn elements<T>(seq: &Option<Seq<T>>) -> Result<&[T], Problem> {
         Some(Seq::Array(items)) => Ok(items),
         Some(Seq::Other { found }) => Err(Problem::WrongType { expected: "an array", found }),
         None => Err(Problem::Missing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Raw, Value, members, read_text};
+
+    fn copied(object: &str) -> Vec<(String, Value<'static>)> {
+        let raw: Raw<'_> = read_text(object).expect("JSON");
+        let list = members(Some(raw)).expect("an object").expect("not null");
+        list.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+
+    #[test]
+    fn create_all_keeps_the_last_of_repeated_keys() {
+        let text = |s: &str| Value::String(s.to_owned().into());
+        assert_eq!(
+            copied(r#"{"a": "1", "b": null, "c": "3"}"#),
+            [("a".into(), text("1")), ("c".into(), text("3"))]
+        );
+        assert_eq!(
+            copied(r#"{"a": "1", "b": "2", "a": "3"}"#),
+            [("a".into(), text("3")), ("b".into(), text("2"))]
+        );
+        assert_eq!(copied(r#"{"a": "1", "b": "2", "a": null}"#), [("b".into(), text("2"))]);
+        assert_eq!(copied(r#"{"a": null, "a": "\u00e9"}"#), [("a".into(), text("é"))]);
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{}\": {i}", i % 39)).collect();
+        assert_eq!(copied(&format!("{{{}}}", many.join(","))).len(), 39);
     }
 }

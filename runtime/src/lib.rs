@@ -23,6 +23,7 @@ mod error;
 mod json;
 mod jsonpath;
 mod mapper;
+mod reader;
 mod record;
 mod value;
 

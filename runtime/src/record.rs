@@ -121,6 +121,21 @@ impl<'a> Attributes<'a> {
         self.entries.push((key, value));
     }
 
+    /// Takes `entries` (unique keys) as the attributes, dropping the current ones.
+    pub(crate) fn replace_entries(&mut self, entries: Vec<(Cow<'a, str>, Value<'a>)>) {
+        self.entries = entries;
+    }
+
+    /// Room for `n` more attributes.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+    }
+
+    /// Whether one of the first `n` attributes is `key`.
+    pub(crate) fn first_n_contain(&self, n: usize, key: &str) -> bool {
+        self.entries[..n.min(self.entries.len())].iter().any(|(k, _)| k == key)
+    }
+
     /// The attributes in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value<'a>)> {
         self.entries.iter().map(|(k, v)| (&**k, v))

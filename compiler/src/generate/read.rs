@@ -2,7 +2,7 @@
 //! bind each value the mapper uses to a local.
 //!
 //! The structs keep only the members the mapper refers to; every other member is skipped by
-//! serde without being built. Values are captured as borrowed JSON text (`&RawValue`), so
+//! serde without being built. Values are captured as borrowed JSON text (`Raw`), so
 //! strings without escapes and numbers are never copied.
 
 use std::collections::BTreeMap;
@@ -27,6 +27,9 @@ enum Kind {
     Elements,
     /// A member a chain filter compares (`Present`): its JSON text, `null` included.
     Present,
+    /// An object used whole whose members are read too (`Captured<S>`): read once, into its
+    /// struct and its JSON text, rather than captured and read again from the text.
+    Captured,
 }
 
 /// Types and bindings for one plan.
@@ -45,7 +48,7 @@ impl<'p> Reader<'p> {
     /// Prepares names and kinds for `plan`; `rt` is the runtime's `__private` module path.
     pub fn new(plan: &'p Plan, rt: &'p TokenStream) -> Self {
         let mut kinds = Vec::new();
-        for scope in &plan.scopes {
+        for (s, scope) in plan.scopes.iter().enumerate() {
             let mut index_child = vec![false; scope.nodes.len()];
             for node in &scope.nodes {
                 for (_, child) in &node.indices {
@@ -58,8 +61,13 @@ impl<'p> Reader<'p> {
                 .enumerate()
                 .map(|(id, node)| {
                     let is_array = scope.array == Some(id);
+                    // An element of an iterated array stays `Raw` when whole: filters parse it.
+                    let element = s > 0 && id == 0;
+                    let object_only = node.indices.is_empty() && !is_array && !index_child[id] && !element;
                     if node.operand {
                         Kind::Present
+                    } else if node.whole && !node.members.is_empty() && object_only {
+                        Kind::Captured
                     } else if index_child[id] || node.whole {
                         Kind::Raw
                     } else if is_array {
@@ -228,6 +236,11 @@ impl<'p> Reader<'p> {
         let rt = self.rt;
         match self.kinds[scope][node] {
             Kind::Raw => quote!(::core::option::Option<#rt::Raw<#lt>>),
+            Kind::Captured => {
+                let name = &self.structs[scope][node];
+                let lifetime = self.struct_needs_lifetime(scope, node).then(|| quote!(<#lt>));
+                quote!(#rt::Captured<#lt, #name #lifetime>)
+            }
             Kind::Present => quote!(#rt::Present<#lt>),
             Kind::Elements => quote!(#rt::Elements<#lt>),
             Kind::Seq => {
@@ -251,7 +264,7 @@ impl<'p> Reader<'p> {
 
     fn needs_lifetime(&self, scope: usize, node: NodeId) -> bool {
         match self.kinds[scope][node] {
-            Kind::Raw | Kind::Elements | Kind::Present => true,
+            Kind::Raw | Kind::Elements | Kind::Present | Kind::Captured => true,
             Kind::Seq => self.needs_lifetime(scope + 1, 0),
             Kind::Struct => self.struct_needs_lifetime(scope, node),
         }
@@ -336,6 +349,18 @@ impl<'p> Reader<'p> {
                 }
             }
             Kind::Seq => *array_place = Some(place),
+            Kind::Captured => {
+                if data.whole && self.slot_wanted(scope, node, wanted) {
+                    let name = &self.slot_names[&(scope, node)];
+                    out.push(quote!(let #name: ::core::option::Option<#rt::Raw<'_>> = #place.raw;));
+                }
+                let mut field_namer = Namer::default();
+                for (key, child) in &data.members {
+                    let field = field_namer.ident(&names::snake_case(key));
+                    let place = quote!(#place.node.0.#field);
+                    self.bind_node(scope, *child, place, wanted, array, out, array_place);
+                }
+            }
             Kind::Present => {
                 // Read for a filter; as a field value, `null` is missing all the same.
                 if data.whole && self.slot_wanted(scope, node, wanted) {
