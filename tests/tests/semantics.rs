@@ -138,3 +138,26 @@ fn numbers_are_copied_exactly() {
         assert!(json.contains(&format!(r#""score":{number}"#)), "{json}");
     }
 }
+
+#[test]
+fn payload_edge_cases_map_or_fail_whole() {
+    let create_all = hookmap_tests_mapper("create-all-rules");
+    // A lone surrogate escape in a key is JSON; it reads as U+FFFD like one in a value.
+    let records = create_all.map(br#"{"id": "u", "traits": {"\ud800": 1, "ok": 2}}"#).expect("maps");
+    let json = serde_json::to_value(&records).expect("serializes");
+    assert_eq!(json[0]["user_attributes"]["ok"], 2, "{json}");
+    // Numbers beyond f64 are JSON too, read or skipped.
+    let records = create_all.map(br#"{"id": "u", "big": 1e400, "traits": {"n": 1e400}}"#).expect("maps");
+    assert!(serde_json::to_string(&records).expect("serializes").contains("1e400"));
+    // An empty id is no id.
+    let error = create_all.map(br#"{"id": ""}"#).expect_err("no id");
+    assert_eq!(error.details()[0].field.as_deref(), Some("customer_id"));
+}
+
+fn hookmap_tests_mapper(name: &str) -> &'static dyn Mapper {
+    conformance::MAPPERS.iter().copied().find(|m| m.info().config_name == name).expect("compiled")
+}
+
+mod conformance {
+    include!(concat!(env!("OUT_DIR"), "/builder/all_mappers.rs"));
+}
