@@ -346,11 +346,13 @@ fn user_time(g: &Generator<'_>, emit: &mut Emit, time: Option<&TimePlan>) -> Fie
             let date_var = Emit::use_at(&format_ident!("__mapper_date"), date_home, home);
             let time_var = Emit::use_at(&format_ident!("__mapper_time"), time_home, home);
             let merged_pointer = g.pointer(date.0);
+            // Which part made the joined text unreadable is not known: name both.
+            let merged_path = format!("{date_path} + {time_path}");
             emit.by_scope[home].push(quote! {
                 let #var = match (#date_var, #time_var) {
                     (::core::option::Option::Some(date), ::core::option::Option::Some(time)) => __mapper_sink.field(
                         #rt::merge(&date, &time, __mapper_parse_user_time, #formats),
-                        "user_time", #date_path, #index, #merged_pointer,
+                        "user_time", #merged_path, #index, #merged_pointer,
                     ),
                     _ => ::core::option::Option::None,
                 };
