@@ -743,6 +743,47 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        /// Byte-level edits of valid documents: the reader accepts exactly what serde_json
+        /// accepts (shallow documents, where serde_json's recursion limit does not apply).
+        #[test]
+        fn accepts_exactly_what_serde_json_accepts(
+            seed in 0usize..SEEDS.len(),
+            edits in proptest::collection::vec((0usize..64, proptest::sample::select(TOKENS.to_vec()), 0u8..3), 0..6),
+        ) {
+            let mut text = SEEDS[seed].to_owned();
+            for (at, token, op) in edits {
+                let mut at = at % (text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match op {
+                    0 => text.insert_str(at, token),
+                    1 if at < text.len() => {
+                        let end = (at + 1..=text.len()).find(|&e| text.is_char_boundary(e)).unwrap_or(text.len());
+                        text.replace_range(at..end, "");
+                    }
+                    _ => text.replace_range(at..at, token),
+                }
+            }
+            let want = serde_json::from_str::<IgnoredAny>(&text).is_ok();
+            proptest::prop_assert_eq!(accepts(&text), want, "{:?}", text);
+        }
+    }
+
+    const SEEDS: &[&str] = &[
+        r#"{"a": [1, 2.5e-3, -0, true, false, null], "b": {"c": "d\"e\u00e9\ud83d\ude00"}}"#,
+        r#"[{"orders": [{"id": "x", "n": 12}, {}], "s": ""}, [], [[]]]"#,
+        r#"  {"k\n": -1.0E+2 , "é": "ü", "t": "\t\/\b\f\r"}  "#,
+    ];
+
+    const TOKENS: &[&str] = &[
+        "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "0", "-", ".", "e", "+", "1", " ", "\n", "\t",
+        "\u{1}", "n", "t", "f", "ull", "rue", "alse", "é", "\u{7f}", "\u{2028}",
+    ];
+
     #[test]
     fn skips_very_deep_values_without_recursion() {
         let deep = format!("{}0{}", "[{\"a\":".repeat(100_000), "}]".repeat(100_000));
