@@ -234,6 +234,19 @@ impl Generator<'_> {
                 }
             }
         };
+        // Each element of the last array makes at most one record: reserve them up front rather
+        // than grow the list by doubling (the mapping pass only; all elements kept with `[*]`).
+        let lp = if report_arrays
+            && scope + 1 == deepest
+            && matches!(self.plan.scopes[scope].iteration, Iteration::All)
+        {
+            quote! {
+                __mapper_records.reserve(#items.len());
+                #lp
+            }
+        } else {
+            lp
+        };
         let lp = if report_arrays {
             let path = &self.plan.scopes[scope].array_path;
             let index = index_expr(scope);
