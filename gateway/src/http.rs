@@ -133,6 +133,9 @@ async fn ingest_inner(
     headers: &HeaderMap,
     body: Body,
 ) -> (Outcome, Response) {
+    // When the request arrived, not when its body was read and mapped: the idempotency window
+    // and `received_at` are about the sender's request.
+    let received_at_ms = crate::now_ms();
     let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
         return (Outcome::Unauthorized, answer::unauthorized(rid));
     };
@@ -203,7 +206,7 @@ async fn ingest_inner(
         partner: partner.clone(),
         mapping_type,
         config_name,
-        received_at_ms: crate::now_ms(),
+        received_at_ms,
         idempotency_key,
         content,
     };

@@ -42,13 +42,14 @@ CREATE TABLE IF NOT EXISTS requests (
     received_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency (
-    workspace   TEXT NOT NULL,
-    partner     TEXT NOT NULL,
-    config_name TEXT NOT NULL,
-    key         TEXT NOT NULL,
-    request_id  TEXT NOT NULL,
-    created_at  INTEGER NOT NULL,
-    PRIMARY KEY (workspace, partner, config_name, key)
+    workspace    TEXT NOT NULL,
+    partner      TEXT NOT NULL,
+    mapping_type TEXT NOT NULL,
+    config_name  TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_id   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (workspace, partner, mapping_type, config_name, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
 CREATE TABLE IF NOT EXISTS profiles (
@@ -250,6 +251,12 @@ impl Store for SqliteStore {
                 }
                 Err(e) => {
                     drop(sp); // rolls back to the savepoint
+                    // On a full disk or an I/O error SQLite may have rolled back the whole
+                    // transaction itself; going on would start a new one and commit part of the
+                    // group on its own. Fail the group: nothing of it is stored.
+                    if tx.is_autocommit() {
+                        return Err(e);
+                    }
                     outcomes.push(Err(e));
                 }
             }
@@ -387,10 +394,14 @@ fn apply_write(conn: &Connection, w: &Write, window_ms: i64) -> Result<WriteOutc
     if let Some(key) = &w.idempotency_key {
         let mut stmt = conn.prepare_cached(
             "SELECT request_id, created_at FROM idempotency
-             WHERE workspace = ?1 AND partner = ?2 AND config_name = ?3 AND key = ?4",
+             WHERE workspace = ?1 AND partner = ?2 AND mapping_type = ?3 AND config_name = ?4 AND key = ?5",
         )?;
+        // The events and the users hook of one config are different endpoints: a key repeated
+        // across them is two requests.
         let found: Option<(String, i64)> = stmt
-            .query_row(params![ws, w.partner, w.config_name, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![ws, w.partner, w.mapping_type.as_str(), w.config_name, key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         if let Some((request_id, created_at)) = found
             && created_at > w.received_at_ms.saturating_sub(window_ms)
@@ -430,10 +441,19 @@ fn apply_write(conn: &Connection, w: &Write, window_ms: i64) -> Result<WriteOutc
     // with the same key.
     if let (Some(key), WriteOutcome::Imported { .. }) = (&w.idempotency_key, &outcome) {
         conn.prepare_cached(
-            "INSERT OR REPLACE INTO idempotency (workspace, partner, config_name, key, request_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO idempotency
+                 (workspace, partner, mapping_type, config_name, key, request_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
-        .execute(params![ws, w.partner, w.config_name, key, w.request_id, w.received_at_ms])?;
+        .execute(params![
+            ws,
+            w.partner,
+            w.mapping_type.as_str(),
+            w.config_name,
+            key,
+            w.request_id,
+            w.received_at_ms
+        ])?;
     }
     Ok(outcome)
 }
