@@ -61,6 +61,23 @@ fn known_difference(selector: &str, ours: &[Value], reference: &[Value]) -> Opti
     // strings only; on booleans, null, arrays and objects it is false. serde_json_path orders
     // some of them, and each node only it selects is or holds such a value.
     let ordering_rule = selector.contains('<') || selector.contains('>');
+    // RFC 9535 2.3.5.2.2: arrays and objects are equal when their members are, and numbers are
+    // equal by value, so `{"x": 1.0} == {"x": 1}`; serde_json_path compares `Value`s, where a
+    // float and an integer differ. Each node only one side selects holds such a float.
+    let equality_rule = selector.contains("==") || selector.contains("!=");
+    let by_value = |v: &&Value| equality_rule && holds_integral_float(v);
+    if !only_ours.is_empty() && only_ours.iter().all(by_value)
+        || !only_reference.is_empty() && only_reference.iter().all(by_value)
+    {
+        let rest_ours = only_ours.iter().all(|v| by_value(v) || nothing_rule);
+        let rest_reference =
+            only_reference.iter().all(|v| by_value(v) || (ordering_rule && holds_unordered(v)));
+        if rest_ours && rest_reference {
+            return Some(
+                "deep equality compares numbers by value, `{\"x\":1.0} == {\"x\":1}` (RFC 9535 2.3.5.2.2)",
+            );
+        }
+    }
     let ours_explained = only_ours.is_empty() || nothing_rule;
     let reference_explained = only_reference.iter().all(|v| ordering_rule && holds_unordered(v));
     match (only_ours.is_empty(), only_reference.is_empty()) {
@@ -69,6 +86,17 @@ fn known_difference(selector: &str, ours: &[Value], reference: &[Value]) -> Opti
         (false, true) => Some("`<=`/`>=` with both sides Nothing is true (RFC 9535 2.3.5.2.2)"),
         (true, false) => Some("`<`/`>` on booleans, null, arrays or objects is false (RFC 9535 2.3.5.2.2)"),
         (false, false) => Some("both of the above in one nodelist"),
+    }
+}
+
+/// Whether a value holds, at any depth, a number written with a fraction whose value is whole
+/// (`1.0`), which serde_json keeps apart from the integer `1`.
+fn holds_integral_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0),
+        Value::Array(items) => items.iter().any(holds_integral_float),
+        Value::Object(members) => members.values().any(holds_integral_float),
+        _ => false,
     }
 }
 
