@@ -102,7 +102,14 @@ pub fn rate_limited(request_id: &str, per_second: f64, retry_after_secs: u64) ->
     response
 }
 
-/// 400 for a request the gateway cannot use before mapping (such as a bad idempotency key).
+/// 400 for a webhook the gateway cannot use before mapping (an unreadable body, a bad
+/// idempotency key): the webhook API's e_9004 body, as for a payload that does not map.
+pub fn invalid_webhook(message: &str) -> Response {
+    let error = hookmap::MapError::new(vec![hookmap::Detail::new(message)]);
+    json(StatusCode::BAD_REQUEST, &error)
+}
+
+/// 400 for a look-up request with bad parameters.
 pub fn bad_request(request_id: &str, message: &str) -> Response {
     fail(StatusCode::BAD_REQUEST, request_id, "Bad request", message)
 }

@@ -172,7 +172,7 @@ async fn ingest_inner(
         Ok(body) => body,
         Err(BodyError::TooLarge) => return (Outcome::TooLarge, answer::too_large(rid, app.max_body_bytes)),
         Err(BodyError::Broken) => {
-            return (Outcome::Invalid, answer::bad_request(rid, "The request body could not be read"));
+            return (Outcome::Invalid, answer::invalid_webhook("The request body could not be read"));
         }
     };
 
@@ -180,7 +180,7 @@ async fn ingest_inner(
     let idempotency_key = match idempotency::key(headers, &body, pointer) {
         Ok(key) => key,
         Err(idempotency::InvalidKey(message)) => {
-            return (Outcome::Invalid, answer::bad_request(rid, message));
+            return (Outcome::Invalid, answer::invalid_webhook(message));
         }
     };
 

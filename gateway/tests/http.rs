@@ -367,7 +367,10 @@ async fn bad_idempotency_key_is_400() {
     let long = "k".repeat(300);
     let r = gw.post_with("events", "events_v1", &event("k", "E", 1), &[("idempotency-key", &long)]).await;
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["status"], "fail");
+    // The webhook API's 400 form, like any other refused webhook; the id is in the header.
+    assert_eq!(r.json()["error"]["code"], "e_9004");
+    assert_eq!(r.json()["error"]["target"], "payload_validation");
+    assert!(r.header("x-request-id").is_some());
     gw.stop().await;
 }
 
