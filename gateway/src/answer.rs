@@ -90,6 +90,19 @@ pub fn too_large(request_id: &str, limit: usize) -> Response {
     response
 }
 
+/// 408: the body did not arrive in time. The connection is closed: what is left of the body
+/// cannot be told apart from a next request.
+pub fn timed_out(request_id: &str, timeout: std::time::Duration) -> Response {
+    let mut response = fail(
+        StatusCode::REQUEST_TIMEOUT,
+        request_id,
+        "Request timeout",
+        &format!("The request body did not arrive within {} s; nothing was imported", timeout.as_secs()),
+    );
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// 429 with `Retry-After` in seconds.
 pub fn rate_limited(request_id: &str, per_second: f64, retry_after_secs: u64) -> Response {
     let mut response = fail(

@@ -26,6 +26,9 @@ pub struct Config {
     pub idempotency: IdempotencyConfig,
     /// Largest request body accepted; larger ones get 413.
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive; a slower one gets 408. Without a bound a
+    /// stalled sender would hold its connection, and a graceful shutdown, forever.
+    pub body_timeout_seconds: u64,
     /// Group commit.
     pub writer: WriterConfig,
     /// Threads serving HTTP; by default one less than the cores (at least one), so the writer
@@ -124,6 +127,7 @@ impl Default for Config {
             idempotency: IdempotencyConfig::default(),
             // "payloads up to 1 MB": 1 MiB, so that a payload of exactly 1 MB always fits.
             max_body_bytes: 1024 * 1024,
+            body_timeout_seconds: 30,
             writer: WriterConfig::default(),
             http_threads: None,
         }
@@ -215,6 +219,9 @@ impl Config {
                     "idempotency.body_pointers.{config_name}: {pointer:?} is not a JSON pointer (it starts with '/')"
                 ));
             }
+        }
+        if self.body_timeout_seconds == 0 {
+            return err("body_timeout_seconds must be positive".into());
         }
         if self.max_body_bytes == 0 {
             return err("max_body_bytes must be positive".into());

@@ -50,6 +50,7 @@ pub(crate) struct AppState {
     pub ids: RequestIds,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    pub body_timeout: std::time::Duration,
     pub body_pointers: BTreeMap<String, String>,
 }
 
@@ -168,8 +169,9 @@ async fn ingest_inner(
         }
     };
 
-    let body = match read_body(headers, body, app.max_body_bytes).await {
+    let body = match read_body(headers, body, app.max_body_bytes, app.body_timeout).await {
         Ok(body) => body,
+        Err(BodyError::TimedOut) => return (Outcome::Invalid, answer::timed_out(rid, app.body_timeout)),
         Err(BodyError::TooLarge) => return (Outcome::TooLarge, answer::too_large(rid, app.max_body_bytes)),
         Err(BodyError::Broken) => {
             return (Outcome::Invalid, answer::invalid_webhook("The request body could not be read"));
@@ -241,19 +243,26 @@ async fn ingest_inner(
 enum BodyError {
     TooLarge,
     Broken,
+    TimedOut,
 }
 
 /// Reads the body, refusing more than `limit` bytes: up front by `Content-Length`, and while
 /// reading for a body sent without one.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<axum::body::Bytes, BodyError> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<axum::body::Bytes, BodyError> {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(BodyError::TooLarge),
-        Err(_) => Err(BodyError::Broken),
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(BodyError::TimedOut),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(BodyError::TooLarge),
+        Ok(Err(_)) => Err(BodyError::Broken),
     }
 }
 

@@ -72,6 +72,7 @@ impl Gateway {
             ids: ids::RequestIds::default(),
             metrics,
             max_body_bytes: config.max_body_bytes,
+            body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
             body_pointers: config.idempotency.body_pointers.clone(),
         });
         Ok(Gateway { state, writer_thread })

@@ -582,3 +582,28 @@ async fn many_attributes_in_one_update() {
     assert_eq!(stored, Value::Object(expected));
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_gets_408_and_shutdown_is_not_held() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = common::config();
+    config.body_timeout_seconds = 1;
+    let gw = TestGateway::with_config(config).await;
+    let mut stream = tokio::net::TcpStream::connect(gw.addr).await.expect("connect");
+    let head = format!(
+        "POST /v1/partner/shop/events/?configName=events_v1 HTTP/1.1\r\nhost: gw\r\nauthorization: {}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"email\"",
+        common::auth()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // The rest of the body never comes.
+    let mut answer = Vec::new();
+    tokio::time::timeout(common::client::TIMEOUT, stream.read_to_end(&mut answer))
+        .await
+        .expect("the gateway answers instead of waiting forever")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("x-request-id"), "{answer}");
+    gw.stop().await;
+}
