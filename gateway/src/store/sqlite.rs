@@ -107,6 +107,9 @@ pub struct SqliteStore {
     _checkpointer: Checkpointer,
 }
 
+/// How many expired idempotency keys one `maintain` call deletes at most.
+const PRUNE_BATCH: i64 = 10_000;
+
 /// How often expired idempotency keys are deleted.
 const PRUNE_EVERY_MS: i64 = 60_000;
 
@@ -278,9 +281,20 @@ impl Store for SqliteStore {
         }
         let mut last_prune = self.last_prune_ms.lock().unwrap_or_else(|e| e.into_inner());
         if now_ms - *last_prune >= PRUNE_EVERY_MS {
-            *last_prune = now_ms;
             let before = now_ms.saturating_sub(self.idempotency_window_ms);
-            let deleted = conn.execute("DELETE FROM idempotency WHERE created_at < ?1", [before])?;
+            // A bounded batch per call: every acknowledgement waits for the writer, so one
+            // DELETE of millions of expired keys must not stall them. A full batch leaves the
+            // rest for the next call.
+            let deleted = conn.execute(
+                "DELETE FROM idempotency
+                 WHERE (workspace, partner, mapping_type, config_name, key) IN (
+                     SELECT workspace, partner, mapping_type, config_name, key FROM idempotency
+                     WHERE created_at < ?1 LIMIT ?2)",
+                params![before, PRUNE_BATCH],
+            )?;
+            if (deleted as i64) < PRUNE_BATCH {
+                *last_prune = now_ms;
+            }
             if deleted > 0 {
                 tracing::info!(deleted, "expired idempotency keys deleted");
             }
@@ -661,4 +675,64 @@ fn link_anonymous(
     conn.prepare_cached("DELETE FROM profiles WHERE workspace = ?1 AND kind = 1 AND id = ?2")?
         .execute(params![ws, anon])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use hookmap::MappingType;
+
+    use super::{PRUNE_BATCH, SqliteStore};
+    use crate::store::{Store, Write, WriteContent, WriteOutcome};
+
+    fn keyed(n: i64, mapping_type: MappingType) -> Write {
+        Write {
+            request_id: format!("r{n}-{}", mapping_type.as_str()),
+            workspace: Arc::from("ws"),
+            partner: "shop".into(),
+            mapping_type,
+            config_name: "v1".into(),
+            received_at_ms: 1_000 + n,
+            idempotency_key: Some(format!("k{n}")),
+            content: WriteContent::Records(Vec::new()),
+        }
+    }
+
+    fn keys(path: &std::path::Path) -> i64 {
+        let conn = rusqlite::Connection::open(path).expect("open");
+        conn.query_row("SELECT count(*) FROM idempotency", [], |r| r.get(0)).expect("count")
+    }
+
+    #[test]
+    fn expired_keys_go_in_bounded_batches() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("s.db");
+        let store = SqliteStore::open(&path, Duration::from_secs(1)).expect("store");
+        let total = PRUNE_BATCH + 5;
+        let writes: Vec<Write> = (0..total).map(|n| keyed(n, MappingType::Events)).collect();
+        for outcome in store.write_group(&writes).expect("group") {
+            assert!(matches!(outcome, Ok(WriteOutcome::Imported { .. })));
+        }
+        assert_eq!(keys(&path), total);
+        let later = 1_000_000;
+        store.maintain(later).expect("maintain");
+        assert_eq!(keys(&path), 5, "one batch per call");
+        store.maintain(later + 1).expect("maintain");
+        assert_eq!(keys(&path), 0, "the rest at the next call");
+    }
+
+    #[test]
+    fn a_key_is_scoped_to_its_hook() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("s.db"), Duration::from_secs(3600)).expect("store");
+        let first = store.write_group(&[keyed(1, MappingType::Events)]).expect("group");
+        assert!(matches!(first[0], Ok(WriteOutcome::Imported { .. })));
+        // The same key, config and partner on the users hook is another request.
+        let users = store.write_group(&[keyed(1, MappingType::Users)]).expect("group");
+        assert!(matches!(users[0], Ok(WriteOutcome::Imported { .. })), "{:?}", users[0]);
+        let again = store.write_group(&[keyed(1, MappingType::Events)]).expect("group");
+        assert!(matches!(again[0], Ok(WriteOutcome::Duplicate { .. })));
+    }
 }
