@@ -346,10 +346,12 @@ impl Store for SqliteStore {
         events: usize,
     ) -> Result<Option<CustomerView>, StoreError> {
         let conn = lock(&self.reader);
-        // One read transaction, so attributes and events come from the same snapshot.
-        conn.execute_batch("BEGIN")?;
-        let result = read_customer(&conn, workspace, customer_id, events);
-        conn.execute_batch("COMMIT")?;
+        // One read transaction, so attributes and events come from the same snapshot. The guard
+        // ends it on every way out (an error, a panic), so the shared reader never stays on an
+        // old snapshot.
+        let tx = conn.unchecked_transaction()?;
+        let result = read_customer(&tx, workspace, customer_id, events);
+        tx.finish()?;
         result
     }
 }
