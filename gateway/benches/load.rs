@@ -157,18 +157,18 @@ async fn open_loop(addr: SocketAddr, rate: u64, secs: u64, auth: Arc<String>) ->
 fn store_alone(path: &std::path::Path, secs: u64) -> String {
     use hookmap::Mapper;
     use hookmap_gateway::Store;
-    use hookmap_gateway::store::{Write, WriteContent};
+    use hookmap_gateway::log::{Content, Entry};
     let store = SqliteStore::open(path, Duration::from_secs(86_400)).unwrap();
     let ws: Arc<str> = "WS1".into();
     let started = Instant::now();
     let (mut n, mut groups) = (0u64, 0u64);
     while started.elapsed() < Duration::from_secs(secs) {
-        let writes: Vec<Write> = (0..64)
+        let writes: Vec<Entry> = (0..64)
             .map(|_| {
                 n += 1;
                 let body = payload(n);
                 let records = mappers::ShopEvents.map(body.as_bytes()).unwrap();
-                Write {
+                Entry {
                     request_id: format!("r{n}"),
                     workspace: ws.clone(),
                     partner: "shop".into(),
@@ -176,7 +176,7 @@ fn store_alone(path: &std::path::Path, secs: u64) -> String {
                     config_name: "events_v1".into(),
                     received_at_ms: 0,
                     idempotency_key: None,
-                    content: WriteContent::Records(records.into_iter().map(|r| r.into_owned()).collect()),
+                    content: Content::Records(records.into_iter().map(|r| r.into_owned()).collect()),
                 }
             })
             .collect();

@@ -11,18 +11,19 @@
 //! See `docs/gateway.md` for the endpoints, answers and storage model.
 #![forbid(unsafe_code)]
 
+// The roles, and the log they share.
+pub mod import;
+pub mod ingest;
+pub mod log;
+
+// What every role's HTTP side uses.
 pub mod answer;
 pub mod auth;
 pub mod config;
-mod http;
-pub mod idempotency;
 pub mod ids;
 pub mod mappers;
 pub mod metrics;
-pub mod ratelimit;
-pub mod registry;
-pub mod store;
-pub mod writer;
+mod server;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,8 +31,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use config::Config;
-pub use registry::Registry;
-pub use store::{SqliteStore, Store};
+pub use import::store::{self, SqliteStore, Store};
+pub use ingest::registry::{self, Registry};
 
 /// The registry of the mappers compiled into this crate ([`mappers::MAPPERS`]).
 pub fn registry() -> Result<Registry, registry::DuplicateMapper> {
@@ -53,7 +54,7 @@ impl Config {
 /// A configured gateway, ready to serve.
 #[derive(Debug)]
 pub struct Gateway {
-    state: Arc<http::AppState>,
+    state: Arc<server::AppState>,
     writer_thread: JoinHandle<()>,
 }
 
@@ -62,11 +63,12 @@ impl Gateway {
     /// validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
-        let (writer, writer_thread) = writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
-        let state = Arc::new(http::AppState {
+        let (writer, writer_thread) =
+            import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
+        let state = Arc::new(server::AppState {
             registry,
             credentials: auth::Credentials::new(&config.workspaces),
-            limiter: ratelimit::RateLimiter::new(config, Instant::now()),
+            limiter: ingest::ratelimit::RateLimiter::new(config, Instant::now()),
             writer,
             store,
             ids: ids::RequestIds::default(),
@@ -81,7 +83,7 @@ impl Gateway {
     /// The routes, for serving them some other way (the writer stays up as long as a router
     /// is alive).
     pub fn router(&self) -> axum::Router {
-        http::router(self.state.clone())
+        server::router(self.state.clone())
     }
 
     /// Serves on `listener` until `shutdown` completes, then lets open requests finish and
@@ -92,7 +94,7 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let Gateway { state, writer_thread } = self;
-        let router = http::router(state);
+        let router = server::router(state);
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
         // The router and every connection are gone, so is the writer's last handle: the
         // thread drains its queue and ends.

@@ -11,11 +11,12 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::WriterConfig;
+use crate::import::store::{Store, StoreError, WriteOutcome};
+use crate::log::Entry;
 use crate::metrics::Metrics;
-use crate::store::{Store, StoreError, Write, WriteOutcome};
 
 struct Job {
-    write: Write,
+    write: Entry,
     reply: oneshot::Sender<Result<WriteOutcome, StoreError>>,
 }
 
@@ -48,7 +49,7 @@ impl Writer {
 
     /// Queues `write` and waits until it is committed (or failed). Waits for room when the
     /// queue is full, which slows senders down instead of growing memory without bound.
-    pub async fn submit(&self, write: Write) -> Result<WriteOutcome, StoreError> {
+    pub async fn submit(&self, write: Entry) -> Result<WriteOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job { write, reply })

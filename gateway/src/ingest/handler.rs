@@ -1,118 +1,41 @@
-//! Routes and handlers.
+//! The webhook endpoint: `POST /v1/partner/{partner}/{events|users}/?configName=…`.
 //!
-//! An ingest request is checked in the order that costs the sender least to learn about and
-//! the gateway least to find out: credentials (401), rate (429), partner and config (404),
-//! size (413), payload (400); only then is anything written, and 200 is sent after the commit.
+//! A request is checked in the order that costs the sender least to learn about and the
+//! gateway least to find out: credentials (401), rate (429), partner and config (404), size
+//! (413), payload (400); only then is anything appended to the log, and 200 is sent once the
+//! log has it.
 
-use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Extension, Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
 use hookmap::{MapError, Mapper, MappingType, Record};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
-use tracing::Instrument;
 
+use super::idempotency;
+use super::registry::Lookup;
 use crate::answer;
-use crate::auth::Credentials;
-use crate::idempotency;
-use crate::ids::RequestIds;
-use crate::metrics::{Metrics, Outcome};
-use crate::ratelimit::RateLimiter;
-use crate::registry::{Lookup, Registry};
-use crate::store::{Store, Write, WriteContent, WriteOutcome};
-use crate::writer::Writer;
+use crate::import::store::WriteOutcome;
+use crate::log::{Content, Entry};
+use crate::metrics::Outcome;
+use crate::server::{App, AppState, RequestId};
 
 /// Payloads up to this size are mapped on the request's own task; larger ones on the blocking
 /// pool, so a 1 MB payload does not hold up the other connections of an async worker.
 const INLINE_MAP_LIMIT: usize = 64 * 1024;
 
-/// Events shown by `GET /v1/customers/{id}` unless `?events=` says otherwise, and the most.
-const DEFAULT_EVENTS: usize = 20;
-const MAX_EVENTS: usize = 1000;
-
-/// What the handlers share.
-pub(crate) struct AppState {
-    pub registry: Registry,
-    pub credentials: Credentials,
-    pub limiter: RateLimiter,
-    pub writer: Writer,
-    pub store: Arc<dyn Store>,
-    pub ids: RequestIds,
-    pub metrics: Arc<Metrics>,
-    pub max_body_bytes: usize,
-    pub body_timeout: std::time::Duration,
-    pub body_pointers: BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("registry", &self.registry).finish_non_exhaustive()
-    }
-}
-
-/// The request id given to the current request, set by [`request_context`].
-#[derive(Clone, Debug)]
-struct RequestId(Arc<str>);
-
-type App = State<Arc<AppState>>;
-
-/// The gateway's routes.
-pub(crate) fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        // With and without the trailing slash: the documented URL has it, clients often drop it.
-        .route("/v1/partner/{partner}/{mapping_type}", post(ingest))
-        .route("/v1/partner/{partner}/{mapping_type}/", post(ingest))
-        .route("/v1/requests/{request_id}", get(get_request))
-        .route("/v1/customers/{customer_id}", get(get_customer))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .fallback(fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), request_context))
-        .with_state(state)
-}
-
-/// Gives every request an id, logs it in a span, and puts the id on every answer, including
-/// the ones axum makes itself (405).
-async fn request_context(State(app): App, mut request: Request, next: Next) -> Response {
-    let id: Arc<str> = app.ids.next().into();
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id);
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    if !response.headers().contains_key(answer::REQUEST_ID_HEADER) {
-        answer::set_request_id(&mut response, &id);
-    }
-    span.in_scope(|| {
-        tracing::info!(
-            %method,
-            path,
-            status = response.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
-            "answered"
-        )
-    });
-    response
-}
-
 #[derive(Deserialize)]
-struct IngestQuery {
+pub(crate) struct IngestQuery {
     #[serde(rename = "configName")]
     config_name: Option<String>,
 }
 
-async fn ingest(
+pub(crate) async fn ingest(
     State(app): App,
     Extension(RequestId(rid)): Extension<RequestId>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -187,9 +110,9 @@ async fn ingest_inner(
     };
 
     let content = match map(mapper, body).await {
-        Ok(Ok(records)) => WriteContent::Records(records),
+        Ok(Ok(records)) => Content::Records(records),
         Ok(Err(error)) => match serde_json::to_string(&error) {
-            Ok(json) => WriteContent::Rejected(json),
+            Ok(json) => Content::Rejected(json),
             Err(_) => return (Outcome::Error, answer::internal(rid)),
         },
         Err(MapperPanicked) => {
@@ -198,11 +121,11 @@ async fn ingest_inner(
         }
     };
     let rejected_body = match &content {
-        WriteContent::Rejected(json) => Some(json.clone().into_bytes()),
-        WriteContent::Records(_) => None,
+        Content::Rejected(json) => Some(json.clone().into_bytes()),
+        Content::Records(_) => None,
     };
 
-    let write = Write {
+    let entry = Entry {
         request_id: rid.to_owned(),
         workspace,
         partner: partner.clone(),
@@ -212,7 +135,7 @@ async fn ingest_inner(
         idempotency_key,
         content,
     };
-    match app.writer.submit(write).await {
+    match app.writer.submit(entry).await {
         Ok(WriteOutcome::Imported { records, skipped }) => {
             app.metrics.add_records(records - skipped);
             (Outcome::Accepted, answer::accepted(rid, &partner))
@@ -282,74 +205,4 @@ async fn map(
         .map_err(|_| MapperPanicked)
     };
     if inline { run() } else { tokio::task::spawn_blocking(run).await.unwrap_or(Err(MapperPanicked)) }
-}
-
-async fn get_request(
-    State(app): App,
-    Extension(RequestId(rid)): Extension<RequestId>,
-    Path(request_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
-        return answer::unauthorized(&rid);
-    };
-    let store = app.store.clone();
-    let id = request_id.clone();
-    match tokio::task::spawn_blocking(move || store.request(&workspace, &id)).await {
-        Ok(Ok(Some(info))) => answer::json(StatusCode::OK, &info),
-        Ok(Ok(None)) => answer::not_found(&rid, &format!("No request '{request_id}'")),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "request look-up failed");
-            answer::internal(&rid)
-        }
-        Err(_) => answer::internal(&rid),
-    }
-}
-
-#[derive(Deserialize)]
-struct CustomerQuery {
-    events: Option<usize>,
-}
-
-async fn get_customer(
-    State(app): App,
-    Extension(RequestId(rid)): Extension<RequestId>,
-    Path(customer_id): Path<String>,
-    query: Result<Query<CustomerQuery>, QueryRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
-        return answer::unauthorized(&rid);
-    };
-    let Ok(Query(CustomerQuery { events })) = query else {
-        return answer::bad_request(&rid, "events must be a non-negative integer");
-    };
-    let events = events.unwrap_or(DEFAULT_EVENTS).min(MAX_EVENTS);
-    let store = app.store.clone();
-    let id = customer_id.clone();
-    match tokio::task::spawn_blocking(move || store.customer(&workspace, &id, events)).await {
-        Ok(Ok(Some(view))) => answer::json(StatusCode::OK, &view),
-        Ok(Ok(None)) => answer::not_found(&rid, &format!("No customer '{customer_id}'")),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "customer look-up failed");
-            answer::internal(&rid)
-        }
-        Err(_) => answer::internal(&rid),
-    }
-}
-
-async fn healthz() -> Response {
-    answer::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
-}
-
-async fn metrics(State(app): App) -> Response {
-    let mut response = app.metrics.render().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
-    response
-}
-
-async fn fallback(Extension(RequestId(rid)): Extension<RequestId>) -> Response {
-    answer::not_found(&rid, "No such endpoint")
 }

@@ -1,52 +1,21 @@
 //! Where accepted requests and their records go.
 //!
-//! [`Store`] is the seam for other destinations (a forwarding queue, a distributed database): the
-//! gateway only needs "apply this group of requests durably, each all-or-nothing" and two
-//! look-ups. [`SqliteStore`] is the one destination there is.
+//! [`Store`] is what import needs of a store: "apply this group of log entries durably, each
+//! all-or-nothing" and two look-ups. [`SqliteStore`] is the one there is.
 
 mod sqlite;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
-use hookmap::{MappingType, Record};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 pub use sqlite::SqliteStore;
 
-/// One request to store.
-#[derive(Debug)]
-pub struct Write {
-    /// The id the gateway gave the request.
-    pub request_id: String,
-    /// The authenticated workspace; everything stored is scoped to it.
-    pub workspace: Arc<str>,
-    /// From the URL.
-    pub partner: String,
-    /// From the URL.
-    pub mapping_type: MappingType,
-    /// From the URL.
-    pub config_name: String,
-    /// When the gateway received the request, in milliseconds since the epoch.
-    pub received_at_ms: i64,
-    /// The idempotency key, if the request has one.
-    pub idempotency_key: Option<String>,
-    /// What the mapper made of the payload.
-    pub content: WriteContent,
-}
+use crate::log::Entry;
 
-/// What the mapper made of a payload.
-#[derive(Debug)]
-pub enum WriteContent {
-    /// The records to import.
-    Records(Vec<Record<'static>>),
-    /// The payload was refused; the e_9004 error body, kept so the request can be looked up.
-    Rejected(String),
-}
-
-/// What became of one [`Write`].
+/// What became of one [`Entry`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WriteOutcome {
     /// Its records are stored (`skipped` of them were profile updates with
@@ -144,7 +113,7 @@ pub struct EventView {
     pub attr: Box<RawValue>,
 }
 
-/// What [`Store::write_group`] returns: per write, its outcome or why it alone failed; or
+/// What [`Store::write_group`] returns: per entry, its outcome or why it alone failed; or
 /// why the whole group failed.
 pub type GroupResult = Result<Vec<Result<WriteOutcome, StoreError>>, StoreError>;
 
@@ -153,11 +122,11 @@ pub type GroupResult = Result<Vec<Result<WriteOutcome, StoreError>>, StoreError>
 /// `write_group` is called by one writer thread at a time; the look-ups may be called from
 /// other threads meanwhile.
 pub trait Store: Send + Sync + 'static {
-    /// Applies `writes` in one durable transaction (on return with `Ok`, everything reported as
-    /// stored survives a crash). Each write is applied whole or not at all: a write that fails
+    /// Imports `entries` in one durable transaction (on return with `Ok`, everything reported as
+    /// stored survives a crash). Each entry is applied whole or not at all: an entry that fails
     /// gets `Err` in its place and the others go on. An `Err` for the whole call means nothing
     /// of the group was stored.
-    fn write_group(&self, writes: &[Write]) -> GroupResult;
+    fn write_group(&self, entries: &[Entry]) -> GroupResult;
 
     /// Housekeeping, called by the writer thread between groups, after their requests were
     /// answered (so no acknowledgement waits for it): forgetting expired idempotency keys,

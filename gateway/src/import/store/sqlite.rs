@@ -18,9 +18,8 @@ use hookmap::{Attributes, Event, Profile, Record};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::value::RawValue;
 
-use super::{
-    CustomerView, EventView, GroupResult, RequestInfo, Store, StoreError, Write, WriteContent, WriteOutcome,
-};
+use super::{CustomerView, EventView, GroupResult, RequestInfo, Store, StoreError, WriteOutcome};
+use crate::log::{Content, Entry};
 
 const CUSTOMER: i64 = 0;
 const ANONYMOUS: i64 = 1;
@@ -228,7 +227,7 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 impl Store for SqliteStore {
-    fn write_group(&self, writes: &[Write]) -> GroupResult {
+    fn write_group(&self, writes: &[Entry]) -> GroupResult {
         let mut conn = lock(&self.writer);
         // Fast path: the whole group in one transaction, no savepoints. A write fails only on
         // bad input or a storage fault, both rare; then the group is redone with a savepoint per
@@ -405,7 +404,7 @@ fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
     RawValue::from_string(text).map_err(|e| StoreError(format!("stored JSON is damaged: {e}")))
 }
 
-fn apply_write(conn: &Connection, w: &Write, window_ms: i64) -> Result<WriteOutcome, StoreError> {
+fn apply_write(conn: &Connection, w: &Entry, window_ms: i64) -> Result<WriteOutcome, StoreError> {
     let ws = &*w.workspace;
     if let Some(key) = &w.idempotency_key {
         let mut stmt = conn.prepare_cached(
@@ -426,11 +425,11 @@ fn apply_write(conn: &Connection, w: &Write, window_ms: i64) -> Result<WriteOutc
         }
     }
     let (outcome, status, error) = match &w.content {
-        WriteContent::Records(records) => {
+        Content::Records(records) => {
             let skipped = apply_records(conn, w, records)?;
             (WriteOutcome::Imported { records: records.len(), skipped }, "imported", None)
         }
-        WriteContent::Rejected(error) => (WriteOutcome::Rejected, "rejected", Some(error.as_str())),
+        Content::Rejected(error) => (WriteOutcome::Rejected, "rejected", Some(error.as_str())),
     };
     let (records, skipped) = match outcome {
         WriteOutcome::Imported { records, skipped } => (records as i64, skipped as i64),
@@ -475,7 +474,7 @@ fn apply_write(conn: &Connection, w: &Write, window_ms: i64) -> Result<WriteOutc
 }
 
 /// Applies the records of one request; returns how many were skipped.
-fn apply_records(conn: &Connection, w: &Write, records: &[Record<'static>]) -> Result<usize, StoreError> {
+fn apply_records(conn: &Connection, w: &Entry, records: &[Record<'static>]) -> Result<usize, StoreError> {
     let mut skipped = 0;
     for record in records {
         match record {
@@ -490,7 +489,7 @@ fn apply_records(conn: &Connection, w: &Write, records: &[Record<'static>]) -> R
     Ok(skipped)
 }
 
-fn apply_event(conn: &Connection, w: &Write, e: &Event<'_>) -> Result<(), StoreError> {
+fn apply_event(conn: &Connection, w: &Entry, e: &Event<'_>) -> Result<(), StoreError> {
     let ws = &*w.workspace;
     let now = w.received_at_ms;
     let (kind, owner): (i64, Cow<'_, str>) = match (&e.customer_id, &e.anon_id) {
@@ -539,7 +538,7 @@ fn apply_event(conn: &Connection, w: &Write, e: &Event<'_>) -> Result<(), StoreE
 }
 
 /// Applies a profile update; `false` when `update_existing_only` skipped it.
-fn apply_profile(conn: &Connection, w: &Write, p: &Profile<'_>) -> Result<bool, StoreError> {
+fn apply_profile(conn: &Connection, w: &Entry, p: &Profile<'_>) -> Result<bool, StoreError> {
     let ws = &*w.workspace;
     if p.update_existing_only == Some(true) && !profile_exists(conn, ws, CUSTOMER, &p.customer_id)? {
         return Ok(false);
@@ -687,10 +686,11 @@ mod tests {
     use hookmap::MappingType;
 
     use super::{PRUNE_BATCH, SqliteStore};
-    use crate::store::{Store, Write, WriteContent, WriteOutcome};
+    use crate::import::store::{Store, WriteOutcome};
+    use crate::log::{Content, Entry};
 
-    fn keyed(n: i64, mapping_type: MappingType) -> Write {
-        Write {
+    fn keyed(n: i64, mapping_type: MappingType) -> Entry {
+        Entry {
             request_id: format!("r{n}-{}", mapping_type.as_str()),
             workspace: Arc::from("ws"),
             partner: "shop".into(),
@@ -698,7 +698,7 @@ mod tests {
             config_name: "v1".into(),
             received_at_ms: 1_000 + n,
             idempotency_key: Some(format!("k{n}")),
-            content: WriteContent::Records(Vec::new()),
+            content: Content::Records(Vec::new()),
         }
     }
 
@@ -713,7 +713,7 @@ mod tests {
         let path = dir.path().join("s.db");
         let store = SqliteStore::open(&path, Duration::from_secs(1)).expect("store");
         let total = PRUNE_BATCH + 5;
-        let writes: Vec<Write> = (0..total).map(|n| keyed(n, MappingType::Events)).collect();
+        let writes: Vec<Entry> = (0..total).map(|n| keyed(n, MappingType::Events)).collect();
         for outcome in store.write_group(&writes).expect("group") {
             assert!(matches!(outcome, Ok(WriteOutcome::Imported { .. })));
         }

@@ -1,0 +1,104 @@
+//! The HTTP server: the routes of every role the process plays, and what every answer gets (a
+//! request id, a log line).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Extension;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tracing::Instrument;
+
+use crate::answer;
+use crate::auth::Credentials;
+use crate::ids::RequestIds;
+use crate::import::{self, store::Store, writer::Writer};
+use crate::ingest::{self, ratelimit::RateLimiter, registry::Registry};
+use crate::metrics::Metrics;
+
+/// What the handlers share.
+pub(crate) struct AppState {
+    pub registry: Registry,
+    pub credentials: Credentials,
+    pub limiter: RateLimiter,
+    pub writer: Writer,
+    pub store: Arc<dyn Store>,
+    pub ids: RequestIds,
+    pub metrics: Arc<Metrics>,
+    pub max_body_bytes: usize,
+    pub body_timeout: std::time::Duration,
+    pub body_pointers: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("registry", &self.registry).finish_non_exhaustive()
+    }
+}
+
+/// The request id given to the current request, set by [`request_context`].
+#[derive(Clone, Debug)]
+pub(crate) struct RequestId(pub(crate) Arc<str>);
+
+pub(crate) type App = State<Arc<AppState>>;
+
+/// The gateway's routes.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        // With and without the trailing slash: the documented URL has it, clients often drop it.
+        .route("/v1/partner/{partner}/{mapping_type}", post(ingest::handler::ingest))
+        .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest))
+        .route("/v1/requests/{request_id}", get(import::lookup::get_request))
+        .route("/v1/customers/{customer_id}", get(import::lookup::get_customer))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), request_context))
+        .with_state(state)
+}
+
+/// Gives every request an id, logs it in a span, and puts the id on every answer, including
+/// the ones axum makes itself (405).
+async fn request_context(State(app): App, mut request: Request, next: Next) -> Response {
+    let id: Arc<str> = app.ids.next().into();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id);
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if !response.headers().contains_key(answer::REQUEST_ID_HEADER) {
+        answer::set_request_id(&mut response, &id);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            path,
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "answered"
+        )
+    });
+    response
+}
+
+async fn healthz() -> Response {
+    answer::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+async fn metrics(State(app): App) -> Response {
+    let mut response = app.metrics.render().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}
+
+async fn fallback(Extension(RequestId(rid)): Extension<RequestId>) -> Response {
+    answer::not_found(&rid, "No such endpoint")
+}
