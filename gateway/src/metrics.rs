@@ -117,6 +117,7 @@ pub struct Metrics {
     import_pending: AtomicU64,
     stream_last: AtomicU64,
     import_failures: AtomicU64,
+    rate_share: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -131,6 +132,7 @@ impl Default for Metrics {
             import_pending: AtomicU64::new(0),
             stream_last: AtomicU64::new(0),
             import_failures: AtomicU64::new(0),
+            rate_share: AtomicU64::new(1),
         }
     }
 }
@@ -168,6 +170,11 @@ impl Metrics {
     /// Counts log entries the importer could not apply (kept in the store's `log_failures`).
     pub fn add_import_failures(&self, n: usize) {
         self.import_failures.fetch_add(n as u64, Relaxed);
+    }
+
+    /// How many gateways share each workspace's rate limit.
+    pub fn set_rate_share(&self, gateways: u32) {
+        self.rate_share.store(u64::from(gateways), Relaxed);
     }
 
     /// The Prometheus text exposition.
@@ -212,6 +219,11 @@ impl Metrics {
                 "hookmap_stream_last_sequence",
                 "The stream's last sequence, as last read by the importer.",
                 &self.stream_last,
+            ),
+            (
+                "hookmap_rate_limit_share",
+                "Gateways sharing each workspace's rate limit (this one allows 1/N).",
+                &self.rate_share,
             ),
         ];
         for (name, help, value) in gauges {

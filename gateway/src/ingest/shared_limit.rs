@@ -1,23 +1,28 @@
 //! Rate limits of the whole deployment: each gateway allows its share.
 //!
-//! Every gateway writes a heartbeat key to a JetStream key-value bucket each second; the bucket
-//! forgets keys older than [`TTL`]. A gateway counts the live keys and allows 1/N of each
-//! workspace's rate and burst. With a load balancer that spreads requests evenly the deployment
-//! admits the configured rate; the error bounds are in `docs/deployment.md`. A counter shared
-//! in the key-value store would be exact under any spread, at the price of a round trip to the
-//! broker on every request; the share costs nothing on the request path.
+//! Every gateway publishes a heartbeat each second to a small stream of its own subject
+//! (`hookmap.gateways.<node>`), which keeps one message per subject for [`TTL`]; the number of
+//! messages in it is the number of live gateways. A gateway allows 1/N of each workspace's rate
+//! and burst. With a load balancer that spreads requests evenly the deployment admits the
+//! configured rate; the error bounds are in `docs/deployment.md`. A counter shared in the
+//! broker would be exact under any spread, at the price of a round trip to the broker on every
+//! request; the share costs nothing on the request path.
+//!
+//! (A plain stream rather than JetStream's key-value layer, which is the same thing underneath:
+//! the key-value calls of the client do not work against the 2.9 servers Debian ships.)
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::kv;
-use futures_util::StreamExt;
+use async_nats::jetstream::stream;
 
 use crate::log::jetstream::Broker;
 use crate::server::AppState;
 
-/// The bucket of heartbeats.
-const BUCKET: &str = "hookmap_gateways";
+/// The stream of heartbeats.
+const STREAM: &str = "HOOKMAP_GATEWAYS";
+/// Its subjects; the node id follows.
+const SUBJECT_PREFIX: &str = "hookmap.gateways.";
 /// How often a gateway says it is alive and recounts the others.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// How long a gateway counts as alive after its last heartbeat.
@@ -27,16 +32,19 @@ const TTL: Duration = Duration::from_secs(3);
 pub(crate) fn spawn(broker: Broker, state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     let node = format!("{}-{}", std::process::id(), crate::now_ms());
     tokio::spawn(async move {
-        let mut bucket: Option<kv::Store> = None;
+        let mut heartbeats: Option<stream::Stream> = None;
         let mut tick = tokio::time::interval(HEARTBEAT);
         loop {
             tick.tick().await;
-            if bucket.is_none() {
-                bucket = open_bucket(&broker).await;
+            if heartbeats.is_none() {
+                heartbeats = open_stream(&broker).await;
             }
-            let Some(store) = &bucket else { continue };
-            match live_gateways(store, &node).await {
-                Ok(n) => state.limiter.set_share(n),
+            let Some(stream) = &mut heartbeats else { continue };
+            match live_gateways(&broker, stream, &node).await {
+                Ok(n) => {
+                    state.limiter.set_share(n);
+                    state.metrics.set_rate_share(n);
+                }
                 // Keep the last share: a broker that is out of reach refuses every webhook anyway.
                 Err(e) => tracing::debug!(error = %e, "could not count the live gateways"),
             }
@@ -44,40 +52,34 @@ pub(crate) fn spawn(broker: Broker, state: Arc<AppState>) -> tokio::task::JoinHa
     })
 }
 
-async fn open_bucket(broker: &Broker) -> Option<kv::Store> {
-    let config = kv::Config {
-        bucket: BUCKET.into(),
-        description: "hookmap gateways alive, for sharing rate limits".into(),
-        history: 1,
+async fn open_stream(broker: &Broker) -> Option<stream::Stream> {
+    let config = stream::Config {
+        name: STREAM.into(),
+        description: Some("hookmap gateways alive, for sharing rate limits".into()),
+        subjects: vec![format!("{SUBJECT_PREFIX}>")],
+        max_messages_per_subject: 1,
         max_age: TTL,
-        storage: async_nats::jetstream::stream::StorageType::Memory,
+        duplicate_window: HEARTBEAT,
+        storage: stream::StorageType::Memory,
         num_replicas: broker.config().replicas,
         ..Default::default()
     };
-    let js = broker.jetstream();
-    match js.create_key_value(config).await {
-        Ok(store) => Some(store),
-        Err(_) => match js.get_key_value(BUCKET).await {
-            Ok(store) => Some(store),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot open the gateways bucket; rate limits stay per gateway");
-                None
-            }
-        },
+    match broker.jetstream().get_or_create_stream(config).await {
+        Ok(stream) => Some(stream),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot open the gateways stream; rate limits stay per gateway for now");
+            None
+        }
     }
 }
 
-/// Writes this gateway's heartbeat and counts the gateways alive, this one included.
+/// Publishes this gateway's heartbeat and counts the gateways alive, this one included.
 async fn live_gateways(
-    store: &kv::Store,
+    broker: &Broker,
+    stream: &mut stream::Stream,
     node: &str,
 ) -> Result<u32, Box<dyn std::error::Error + Send + Sync>> {
-    store.put(node, bytes::Bytes::new()).await?;
-    let mut keys = store.keys().await?;
-    let mut n = 0u32;
-    while let Some(key) = keys.next().await {
-        key?;
-        n += 1;
-    }
-    Ok(n.max(1))
+    broker.jetstream().publish(format!("{SUBJECT_PREFIX}{node}"), bytes::Bytes::new()).await?.await?;
+    let live = stream.info().await?.state.messages;
+    Ok(u32::try_from(live).unwrap_or(u32::MAX).max(1))
 }

@@ -21,6 +21,8 @@ use crate::config::BrokerConfig;
 
 /// The subjects of every workspace.
 pub const SUBJECTS: &str = "hookmap.accepted.>";
+/// How long startup waits for the broker and its stream.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Subject prefix; the workspace id follows.
 const SUBJECT_PREFIX: &str = "hookmap.accepted.";
 
@@ -63,13 +65,33 @@ impl Broker {
     /// Connects to `config.url` and creates the stream, or checks that the existing one has
     /// the subjects and replicas configured. The client reconnects by itself afterwards.
     pub async fn connect(config: &BrokerConfig) -> Result<Broker, BrokerError> {
+        // A cluster that is starting up has no JetStream leader for a few seconds, and a
+        // gateway started beside it should wait for it rather than exit.
+        let deadline = tokio::time::Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            match Broker::try_connect(config).await {
+                Ok(broker) => return Ok(broker),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                Err(e) => tracing::info!(error = %e, "broker not ready; retrying"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    async fn try_connect(config: &BrokerConfig) -> Result<Broker, BrokerError> {
+        // Several servers of a cluster may be listed, comma-separated; the client also learns
+        // the others from the one it reaches.
+        let servers = config
+            .url
+            .split(',')
+            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| err(&format!("broker URL {:?}", config.url), e))?;
         let client = async_nats::ConnectOptions::new()
             .name("hookmap-gateway")
             .connection_timeout(Duration::from_secs(5))
-            // Publishes are never retried by the client: a request whose acknowledgement did
-            // not come in time gets a 503, and its sender decides.
             .request_timeout(Some(config.ack_timeout()))
-            .connect(config.url.as_str())
+            .connect(servers)
             .await
             .map_err(|e| err(&format!("cannot connect to the broker at {}", config.url), e))?;
         let mut js = jetstream::new(client.clone());

@@ -4,6 +4,8 @@
 
 pub mod client;
 pub mod mappers;
+pub mod nats;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
