@@ -1,6 +1,9 @@
 //! NATS servers for the broker tests: one, or a JetStream cluster, on free loopback ports, each
 //! with its own store directory, killed (SIGKILL) and restarted at will.
 
+// Shared by the tests and the load benchmark, which use different parts.
+#![allow(dead_code)]
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
