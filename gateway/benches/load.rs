@@ -4,7 +4,9 @@
 //! - the ceiling: a trivial axum handler, closed loop;
 //! - the gateway with durable acknowledgement (WAL, synchronous=FULL, group commit), closed loop;
 //! - the gateway at a fixed 1,000 req/s (open loop; latency from each request's scheduled send
-//!   time, so a stall counts against every request it delays).
+//!   time, so a stall counts against every request it delays);
+//! - the same two in broker mode, against a 1-node JetStream (replicas 1) and a 3-node loopback
+//!   cluster (replicas 3), each started by the benchmark (skipped without `nats-server`).
 //!
 //! `LOAD_SECS` (default 5) sets each phase's length, `LOAD_CONNS` (default 64) the closed-loop
 //! connections. All traffic is to 127.0.0.1; every loop is bounded in time.
@@ -13,6 +15,8 @@
 mod client;
 #[path = "../tests/common/mappers.rs"]
 mod mappers;
+#[path = "../tests/common/nats.rs"]
+mod nats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -310,6 +314,34 @@ fn main() {
     let durable = client_rt.block_on(closed_loop(gateway_addr, conns, secs, auth.clone()));
     let after = client_rt.block_on(commit_stats(gateway_addr));
 
+    let broker_rows: Vec<(usize, Vec<(&str, Stats)>)> = [1, 3]
+        .into_iter()
+        .filter_map(|servers| {
+            let cluster = nats::Cluster::start(servers)?;
+            let mut config = config.clone();
+            config.set_broker_url(cluster.url());
+            if let Some(broker) = &mut config.broker {
+                broker.replicas = servers;
+            }
+            config.validate().unwrap();
+            let registry = Registry::new(mappers::ALL.iter().copied()).unwrap();
+            let addr = server_rt.block_on(async {
+                let broker = hookmap_gateway::log::jetstream::Broker::connect(config.broker.as_ref().unwrap())
+                    .await
+                    .expect("broker");
+                let gateway = Gateway::with_broker(&config, registry, broker);
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                tokio::spawn(gateway.serve(listener, std::future::pending()));
+                addr
+            });
+            let fixed = client_rt.block_on(open_loop(addr, 1000, secs.max(5) * 2, auth.clone()));
+            let closed = client_rt.block_on(closed_loop(addr, conns, secs, auth.clone()));
+            drop(cluster);
+            Some((servers, vec![("closed loop", closed), ("fixed 1,000 req/s", fixed)]))
+        })
+        .collect();
+
     println!("{}", fsync_probe(dir.path()));
     println!("{} at the start; {} at the end", pressure_at_start, pressure());
     println!();
@@ -321,6 +353,11 @@ fn main() {
     println!("{}", store_only);
     println!("{} {} |", durable.row("gateway, durable ack, closed loop"), after.since(&middle));
     println!("{} {} |", fixed.row("gateway, durable ack, fixed 1,000 req/s"), middle.since(&before));
+    for (servers, rows) in &broker_rows {
+        for (name, stats) in rows {
+            println!("{} | | |", stats.row(&format!("broker mode, {servers} node(s), replicas {servers}, {name}")));
+        }
+    }
     let wal = std::fs::metadata(dir.path().join("bench.db-wal")).map_or(0, |m| m.len());
     let db = std::fs::metadata(dir.path().join("bench.db")).map_or(0, |m| m.len());
     println!("database {:.1} MB, write-ahead log {:.1} MB at the end", db as f64 / 1e6, wal as f64 / 1e6);

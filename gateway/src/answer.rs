@@ -137,6 +137,25 @@ pub fn internal(request_id: &str) -> Response {
     )
 }
 
+/// Seconds a sender is asked to wait when the log is out of reach: long enough for a broker
+/// failover (a new stream leader is elected within a few seconds), short enough not to delay
+/// senders that retry on their own.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
+/// 503 with `Retry-After`: the log is out of reach; nothing of the request was accepted.
+pub fn unavailable(request_id: &str) -> Response {
+    let mut response = fail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        request_id,
+        "Service unavailable",
+        &format!(
+            "The request could not be stored and was not imported; retry after {UNAVAILABLE_RETRY_AFTER_SECS} s"
+        ),
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
+    response
+}
+
 /// Sets the `x-request-id` header (request ids are base32, always a valid header value).
 pub fn set_request_id(response: &mut Response, request_id: &str) {
     if let Ok(value) = HeaderValue::from_str(request_id) {

@@ -35,6 +35,55 @@ pub struct Config {
     /// thread, which every acknowledgement waits for, has a core to itself. Measured on 2
     /// cores: 2 HTTP threads starve the writer and halve the acknowledged rate.
     pub http_threads: Option<usize>,
+    /// Broker mode: the JetStream stream that is the log (see `docs/deployment.md`). Absent, the
+    /// gateway imports into its SQLite file itself.
+    pub broker: Option<BrokerConfig>,
+}
+
+/// Where the broker is and how its stream is set up.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrokerConfig {
+    /// The NATS server(s), such as `nats://127.0.0.1:4222` (several comma-separated).
+    pub url: String,
+    /// The stream's name.
+    pub stream: String,
+    /// Copies of each message, on as many servers: 1 for one server, 3 for a cluster.
+    pub replicas: usize,
+    /// How long messages are kept whether or not every consumer has read them.
+    pub max_age_seconds: u64,
+    /// The most bytes the stream holds; when full, new requests get 503.
+    pub max_bytes: Option<u64>,
+    /// How long an idempotency key is remembered by the stream. Defaults to
+    /// `idempotency.window_seconds`.
+    pub duplicate_window_seconds: u64,
+    /// How long a webhook waits for the stream's acknowledgement before it gets 503.
+    pub ack_timeout_ms: u64,
+    /// Share each workspace's rate limit among the live gateways (counted through the broker).
+    pub share_rate_limits: bool,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            url: String::new(),
+            stream: "HOOKMAP".into(),
+            replicas: 1,
+            max_age_seconds: 7 * 24 * 60 * 60,
+            max_bytes: None,
+            // 0: take the idempotency window (see Config::validate).
+            duplicate_window_seconds: 0,
+            ack_timeout_ms: 2_000,
+            share_rate_limits: true,
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// [`BrokerConfig::ack_timeout_ms`] as a duration.
+    pub fn ack_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.ack_timeout_ms)
+    }
 }
 
 /// One workspace: its id (the Basic-auth user name) and Data API key (the password).
@@ -130,6 +179,7 @@ impl Default for Config {
             body_timeout_seconds: 30,
             writer: WriterConfig::default(),
             http_threads: None,
+            broker: None,
         }
     }
 }
@@ -177,8 +227,48 @@ impl Config {
         })
     }
 
-    /// Checks what serde cannot: values in range, names unique, pointers well formed.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    /// Sets the broker's URL (the `--nats` flag), keeping the file's other broker settings.
+    pub fn set_broker_url(&mut self, url: String) {
+        self.broker.get_or_insert_with(BrokerConfig::default).url = url;
+    }
+
+    /// Checks what serde cannot: values in range, names unique, pointers well formed; fills
+    /// the defaults that depend on other settings.
+    pub fn validate(&mut self) -> Result<(), ConfigError> {
+        if let Some(broker) = &mut self.broker {
+            if broker.duplicate_window_seconds == 0 {
+                broker.duplicate_window_seconds = self.idempotency.window_seconds;
+            }
+            if broker.url.is_empty() {
+                return Err(ConfigError("broker.url is empty: give the NATS server's URL".into()));
+            }
+            if !(1..=5).contains(&broker.replicas) {
+                return Err(ConfigError(format!("broker.replicas must be 1 to 5, not {}", broker.replicas)));
+            }
+            if !crate::log::jetstream::valid_subject_token(&broker.stream) {
+                return Err(ConfigError(format!(
+                    "broker.stream {:?} is not a valid stream name",
+                    broker.stream
+                )));
+            }
+            if broker.ack_timeout_ms == 0 || broker.max_age_seconds == 0 {
+                return Err(ConfigError(
+                    "broker.ack_timeout_ms and broker.max_age_seconds must be positive".into(),
+                ));
+            }
+            for w in &self.workspaces {
+                if !crate::log::jetstream::valid_subject_token(&w.id) {
+                    return Err(ConfigError(format!(
+                        "workspace id {:?} cannot name a broker subject: no '.', '*', '>' or spaces",
+                        w.id
+                    )));
+                }
+            }
+        }
+        self.validate_rest()
+    }
+
+    fn validate_rest(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError(m));
         if self.workspaces.is_empty() {
             return err(format!(

@@ -28,7 +28,7 @@ mod server;
 use std::future::Future;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use config::Config;
 pub use import::store::{self, SqliteStore, Store};
@@ -55,29 +55,37 @@ impl Config {
 #[derive(Debug)]
 pub struct Gateway {
     state: Arc<server::AppState>,
-    writer_thread: JoinHandle<()>,
+    /// The embedded mode's group-commit writer.
+    writer_thread: Option<JoinHandle<()>>,
+    /// Tasks that live as long as the gateway serves.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Gateway {
-    /// Starts the writer thread over `store` and sets up the routes. `config` should have been
-    /// validated ([`Config::validate`]).
+    /// The embedded gateway: starts the writer thread over `store` and sets up the routes.
+    /// `config` should have been validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
         let (writer, writer_thread) =
             import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
-        let state = Arc::new(server::AppState {
-            registry,
-            credentials: auth::Credentials::new(&config.workspaces),
-            limiter: ingest::ratelimit::RateLimiter::new(config, Instant::now()),
-            writer,
-            store,
-            ids: ids::RequestIds::default(),
-            metrics,
-            max_body_bytes: config.max_body_bytes,
-            body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
-            body_pointers: config.idempotency.body_pointers.clone(),
-        });
-        Ok(Gateway { state, writer_thread })
+        let sink = Some(ingest::sink::Sink::Store(writer));
+        let state = server::AppState::new(config, registry, sink, Some(store), None, metrics);
+        Ok(Gateway { state: Arc::new(state), writer_thread: Some(writer_thread), background: Vec::new() })
+    }
+
+    /// A broker-mode gateway: accepted requests go to `broker`'s stream, and the look-ups are
+    /// the importer's. Call it inside a Tokio runtime: with shared rate limits on, it starts the
+    /// task that counts the live gateways.
+    pub fn with_broker(config: &Config, registry: Registry, broker: log::jetstream::Broker) -> Gateway {
+        let metrics = Arc::new(metrics::Metrics::default());
+        let sink = Some(ingest::sink::Sink::Broker(Box::new(broker.clone())));
+        let state =
+            Arc::new(server::AppState::new(config, registry, sink, None, Some(broker.clone()), metrics));
+        let mut background = Vec::new();
+        if broker.config().share_rate_limits {
+            background.push(ingest::shared_limit::spawn(broker, state.clone()));
+        }
+        Gateway { state, writer_thread: None, background }
     }
 
     /// The routes, for serving them some other way (the writer stays up as long as a router
@@ -93,11 +101,15 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Gateway { state, writer_thread } = self;
+        let Gateway { state, writer_thread, background } = self;
         let router = server::router(state);
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        for task in background {
+            task.abort();
+        }
         // The router and every connection are gone, so is the writer's last handle: the
         // thread drains its queue and ends.
+        let Some(writer_thread) = writer_thread else { return Ok(()) };
         tokio::task::spawn_blocking(move || writer_thread.join())
             .await
             .map_err(std::io::Error::other)?

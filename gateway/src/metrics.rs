@@ -24,12 +24,14 @@ pub enum Outcome {
     TooLarge,
     /// 429.
     RateLimited,
-    /// 5xx.
+    /// 503: the log was out of reach.
+    Unavailable,
+    /// Other 5xx.
     Error,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 8] = [
+    const ALL: [Outcome; 9] = [
         Outcome::Accepted,
         Outcome::Duplicate,
         Outcome::Invalid,
@@ -37,6 +39,7 @@ impl Outcome {
         Outcome::NotFound,
         Outcome::TooLarge,
         Outcome::RateLimited,
+        Outcome::Unavailable,
         Outcome::Error,
     ];
 
@@ -49,6 +52,7 @@ impl Outcome {
             Outcome::NotFound => "not_found",
             Outcome::TooLarge => "too_large",
             Outcome::RateLimited => "rate_limited",
+            Outcome::Unavailable => "unavailable",
             Outcome::Error => "error",
         }
     }
@@ -109,6 +113,11 @@ pub struct Metrics {
     latency: Histogram,
     group_sizes: Histogram,
     commit_latency: Histogram,
+    import_applied: AtomicU64,
+    import_pending: AtomicU64,
+    stream_last: AtomicU64,
+    import_failures: AtomicU64,
+    rate_share: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -119,6 +128,11 @@ impl Default for Metrics {
             latency: Histogram::new(&LATENCY_BUCKETS),
             group_sizes: Histogram::new(&GROUP_BUCKETS),
             commit_latency: Histogram::new(&LATENCY_BUCKETS),
+            import_applied: AtomicU64::new(0),
+            import_pending: AtomicU64::new(0),
+            stream_last: AtomicU64::new(0),
+            import_failures: AtomicU64::new(0),
+            rate_share: AtomicU64::new(1),
         }
     }
 }
@@ -140,6 +154,27 @@ impl Metrics {
     pub fn observe_group(&self, writes: usize, elapsed: Duration) {
         self.group_sizes.observe(writes as f64);
         self.commit_latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// The stream sequence the importer has applied through.
+    pub fn set_import_applied(&self, sequence: u64) {
+        self.import_applied.store(sequence, Relaxed);
+    }
+
+    /// The importer's consumer: messages not yet acknowledged, and the stream's last sequence.
+    pub fn set_import_lag(&self, pending: u64, stream_last: u64) {
+        self.import_pending.store(pending, Relaxed);
+        self.stream_last.store(stream_last, Relaxed);
+    }
+
+    /// Counts log entries the importer could not apply (kept in the store's `log_failures`).
+    pub fn add_import_failures(&self, n: usize) {
+        self.import_failures.fetch_add(n as u64, Relaxed);
+    }
+
+    /// How many gateways share each workspace's rate limit.
+    pub fn set_rate_share(&self, gateways: u32) {
+        self.rate_share.store(u64::from(gateways), Relaxed);
     }
 
     /// The Prometheus text exposition.
@@ -168,6 +203,38 @@ impl Metrics {
             &mut out,
             "hookmap_commit_duration_seconds",
             "Time to apply and durably commit one group.",
+        );
+        let gauges = [
+            (
+                "hookmap_import_applied_sequence",
+                "Stream sequence the importer has applied through.",
+                &self.import_applied,
+            ),
+            (
+                "hookmap_import_pending_messages",
+                "Stream messages the importer has not acknowledged yet.",
+                &self.import_pending,
+            ),
+            (
+                "hookmap_stream_last_sequence",
+                "The stream's last sequence, as last read by the importer.",
+                &self.stream_last,
+            ),
+            (
+                "hookmap_rate_limit_share",
+                "Gateways sharing each workspace's rate limit (this one allows 1/N).",
+                &self.rate_share,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let _ =
+                writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", value.load(Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hookmap_import_failures_total Log entries the importer could not apply (see log_failures).\n\
+             # TYPE hookmap_import_failures_total counter\nhookmap_import_failures_total {}",
+            self.import_failures.load(Relaxed)
         );
         out
     }

@@ -16,9 +16,11 @@ use tracing::Instrument;
 
 use crate::answer;
 use crate::auth::Credentials;
+use crate::config::Config;
 use crate::ids::RequestIds;
-use crate::import::{self, store::Store, writer::Writer};
-use crate::ingest::{self, ratelimit::RateLimiter, registry::Registry};
+use crate::import::{self, store::Store};
+use crate::ingest::{self, ratelimit::RateLimiter, registry::Registry, sink::Sink};
+use crate::log::jetstream::Broker;
 use crate::metrics::Metrics;
 
 /// What the handlers share.
@@ -26,13 +28,43 @@ pub(crate) struct AppState {
     pub registry: Registry,
     pub credentials: Credentials,
     pub limiter: RateLimiter,
-    pub writer: Writer,
-    pub store: Arc<dyn Store>,
+    /// Where accepted requests go; `None` in a process that does not ingest (an importer).
+    pub sink: Option<Sink>,
+    /// The store the look-ups read; `None` in a broker-mode gateway (the importer has it).
+    pub store: Option<Arc<dyn Store>>,
+    /// The broker connection, whose state `/healthz` reports.
+    pub broker: Option<Broker>,
     pub ids: RequestIds,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
     pub body_timeout: std::time::Duration,
     pub body_pointers: BTreeMap<String, String>,
+}
+
+impl AppState {
+    /// The state of a process with the given parts.
+    pub(crate) fn new(
+        config: &Config,
+        registry: Registry,
+        sink: Option<Sink>,
+        store: Option<Arc<dyn Store>>,
+        broker: Option<Broker>,
+        metrics: Arc<Metrics>,
+    ) -> AppState {
+        AppState {
+            registry,
+            credentials: Credentials::new(&config.workspaces),
+            limiter: RateLimiter::new(config, Instant::now()),
+            sink,
+            store,
+            broker,
+            ids: RequestIds::default(),
+            metrics,
+            max_body_bytes: config.max_body_bytes,
+            body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
+            body_pointers: config.idempotency.body_pointers.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,10 +81,15 @@ pub(crate) type App = State<Arc<AppState>>;
 
 /// The gateway's routes.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        // With and without the trailing slash: the documented URL has it, clients often drop it.
-        .route("/v1/partner/{partner}/{mapping_type}", post(ingest::handler::ingest))
-        .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest))
+    let mut router = Router::new();
+    if state.sink.is_some() {
+        router = router
+            // With and without the trailing slash: the documented URL has it, clients often
+            // drop it.
+            .route("/v1/partner/{partner}/{mapping_type}", post(ingest::handler::ingest))
+            .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest));
+    }
+    router
         .route("/v1/requests/{request_id}", get(import::lookup::get_request))
         .route("/v1/customers/{customer_id}", get(import::lookup::get_customer))
         .route("/healthz", get(healthz))
@@ -87,8 +124,19 @@ async fn request_context(State(app): App, mut request: Request, next: Next) -> R
     response
 }
 
-async fn healthz() -> Response {
-    answer::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+/// 200 when the process can do its work; 503 while the broker is out of reach (a load
+/// balancer then sends webhooks to another gateway).
+async fn healthz(State(app): App) -> Response {
+    let connected = app.broker.as_ref().is_none_or(Broker::connected);
+    let ready = connected && app.sink.as_ref().is_none_or(Sink::ready);
+    if ready {
+        answer::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+    } else {
+        answer::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"status": "unavailable", "reason": "not connected to the broker"}),
+        )
+    }
 }
 
 async fn metrics(State(app): App) -> Response {

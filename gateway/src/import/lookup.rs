@@ -23,7 +23,9 @@ pub(crate) async fn get_request(
     let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
         return answer::unauthorized(&rid);
     };
-    let store = app.store.clone();
+    let Some(store) = app.store.clone() else {
+        return no_store(&rid);
+    };
     let id = request_id.clone();
     match tokio::task::spawn_blocking(move || store.request(&workspace, &id)).await {
         Ok(Ok(Some(info))) => answer::json(StatusCode::OK, &info),
@@ -55,7 +57,9 @@ pub(crate) async fn get_customer(
         return answer::bad_request(&rid, "events must be a non-negative integer");
     };
     let events = events.unwrap_or(DEFAULT_EVENTS).min(MAX_EVENTS);
-    let store = app.store.clone();
+    let Some(store) = app.store.clone() else {
+        return no_store(&rid);
+    };
     let id = customer_id.clone();
     match tokio::task::spawn_blocking(move || store.customer(&workspace, &id, events)).await {
         Ok(Ok(Some(view))) => answer::json(StatusCode::OK, &view),
@@ -66,4 +70,9 @@ pub(crate) async fn get_customer(
         }
         Err(_) => answer::internal(&rid),
     }
+}
+
+/// The answer of a gateway without a store (broker mode), whose importer serves the look-ups.
+fn no_store(rid: &str) -> Response {
+    answer::not_found(rid, "This gateway keeps no store: look requests and customers up at the importer")
 }

@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::idempotency;
 use super::registry::Lookup;
+use super::sink::{Appended, SinkError};
 use crate::answer;
-use crate::import::store::WriteOutcome;
 use crate::log::{Content, Entry};
 use crate::metrics::Outcome;
 use crate::server::{App, AppState, RequestId};
@@ -135,31 +135,45 @@ async fn ingest_inner(
         idempotency_key,
         content,
     };
-    match app.writer.submit(entry).await {
-        Ok(WriteOutcome::Imported { records, skipped }) => {
-            app.metrics.add_records(records - skipped);
+    // The route exists only where there is a sink; a missing one is a setup error, not data.
+    let Some(sink) = &app.sink else {
+        return (Outcome::Error, answer::internal(rid));
+    };
+    let result = sink.append(entry).await;
+    if let Some(body) = rejected_body
+        && !matches!(result, Ok(Appended::Duplicate { .. }))
+    {
+        // The answer to a refused payload does not depend on whether its refusal was recorded.
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not record a refused request");
+        }
+        return (Outcome::Invalid, answer::raw_json(StatusCode::BAD_REQUEST, body));
+    }
+    match result {
+        Ok(Appended::Accepted { imported }) => {
+            if let Some(n) = imported {
+                app.metrics.add_records(n);
+            }
             (Outcome::Accepted, answer::accepted(rid, &partner))
         }
-        Ok(WriteOutcome::Duplicate { request_id }) => {
+        Ok(Appended::Duplicate { request_id }) => {
             tracing::info!(first_request_id = %request_id, "repeated idempotency key; nothing imported");
             let mut response = answer::accepted(&request_id, &partner);
             response.headers_mut().insert(answer::REPLAYED_HEADER, HeaderValue::from_static("true"));
             (Outcome::Duplicate, response)
         }
-        Ok(WriteOutcome::Rejected) => {
-            (Outcome::Invalid, answer::raw_json(StatusCode::BAD_REQUEST, rejected_body.unwrap_or_default()))
+        Ok(Appended::Rejected) => {
+            tracing::error!("a payload that mapped was recorded as refused");
+            (Outcome::Error, answer::internal(rid))
         }
-        Err(e) => match rejected_body {
-            // The refusal could not be recorded, but the answer is the same.
-            Some(body) => {
-                tracing::warn!(error = %e, "could not record a refused request");
-                (Outcome::Invalid, answer::raw_json(StatusCode::BAD_REQUEST, body))
-            }
-            None => {
-                tracing::error!(error = %e, "request not stored");
-                (Outcome::Error, answer::internal(rid))
-            }
-        },
+        Err(SinkError::Unavailable(e)) => {
+            tracing::warn!(error = %e, "request not accepted: the log is out of reach");
+            (Outcome::Unavailable, answer::unavailable(rid))
+        }
+        Err(SinkError::Failed(e)) => {
+            tracing::error!(error = %e, "request not stored");
+            (Outcome::Error, answer::internal(rid))
+        }
     }
 }
 

@@ -7,3 +7,5 @@ pub(crate) mod handler;
 pub mod idempotency;
 pub mod ratelimit;
 pub mod registry;
+pub(crate) mod shared_limit;
+pub mod sink;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, RateLimit};
@@ -13,6 +14,8 @@ use crate::config::{Config, RateLimit};
 #[derive(Debug)]
 pub struct RateLimiter {
     buckets: HashMap<String, Mutex<Bucket>>,
+    /// How many gateways share each workspace's limit; this one allows its share.
+    share: AtomicU32,
 }
 
 #[derive(Debug)]
@@ -50,7 +53,13 @@ impl RateLimiter {
                 (w.id.clone(), Mutex::new(Bucket { limit, tokens: limit.burst(), last: now }))
             })
             .collect();
-        RateLimiter { buckets }
+        RateLimiter { buckets, share: AtomicU32::new(1) }
+    }
+
+    /// Makes each workspace's limit a limit of `gateways` gateways together: this one allows
+    /// 1/`gateways` of the rate and of the burst (see `ingest::shared_limit`).
+    pub fn set_share(&self, gateways: u32) {
+        self.share.store(gateways.max(1), Ordering::Relaxed);
     }
 
     /// Takes a token for `workspace`. A workspace without a bucket is not limited here (it
@@ -60,14 +69,17 @@ impl RateLimiter {
         // A poisoned lock only means another request panicked mid-update of two numbers;
         // the numbers are still usable.
         let mut b = bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let share = f64::from(self.share.load(Ordering::Relaxed));
+        let per_second = b.limit.per_second / share;
+        let burst = (b.limit.burst() / share).max(1.0);
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * b.limit.per_second).min(b.limit.burst());
+        b.tokens = (b.tokens + elapsed * per_second).min(burst);
         b.last = b.last.max(now);
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             Ok(())
         } else {
-            let wait = (1.0 - b.tokens) / b.limit.per_second;
+            let wait = (1.0 - b.tokens) / per_second;
             // try_: a rate of 1e-300 a second would overflow a Duration, and this must not panic.
             let retry_after = Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX);
             Err(Limited { retry_after, per_second: b.limit.per_second })

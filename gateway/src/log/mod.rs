@@ -13,5 +13,6 @@
 
 pub mod encoding;
 mod entry;
+pub mod jetstream;
 
 pub use entry::{Content, Entry};

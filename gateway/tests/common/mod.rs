@@ -4,6 +4,8 @@
 
 pub mod client;
 pub mod mappers;
+pub mod nats;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,7 +54,7 @@ impl TestGateway {
         TestGateway::with_config(config()).await
     }
 
-    pub async fn with_config(config: Config) -> TestGateway {
+    pub async fn with_config(mut config: Config) -> TestGateway {
         config.validate().expect("test config");
         let dir = tempfile::tempdir().expect("temp dir");
         let store =

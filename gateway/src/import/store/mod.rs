@@ -128,6 +128,23 @@ pub trait Store: Send + Sync + 'static {
     /// of the group was stored.
     fn write_group(&self, entries: &[Entry]) -> GroupResult;
 
+    /// Imports entries read from the log, as [`Store::write_group`] does, and in the same
+    /// transaction records that `consumer` has applied the log through sequence `through`, so
+    /// a consumer that restarts after the commit skips them instead of applying them twice.
+    /// `entries` pairs each entry with its sequence; an entry that fails alone, and each of
+    /// `unreadable` (a sequence and why its message cannot be read), is recorded as a failure
+    /// of the log rather than lost.
+    fn import_from_log(
+        &self,
+        consumer: &str,
+        through: u64,
+        entries: &[(u64, Entry)],
+        unreadable: &[(u64, String)],
+    ) -> GroupResult;
+
+    /// How far `consumer` has applied the log (0 before the first entry).
+    fn log_position(&self, consumer: &str) -> Result<u64, StoreError>;
+
     /// Housekeeping, called by the writer thread between groups, after their requests were
     /// answered (so no acknowledgement waits for it): forgetting expired idempotency keys,
     /// compacting logs. `now_ms` is the current time.

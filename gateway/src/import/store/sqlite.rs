@@ -90,6 +90,17 @@ CREATE TABLE IF NOT EXISTS aliases (
     PRIMARY KEY (workspace, anon_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_customer ON aliases (workspace, customer_id);
+CREATE TABLE IF NOT EXISTS log_position (
+    consumer TEXT PRIMARY KEY,
+    seq      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_failures (
+    consumer   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    request_id TEXT,
+    error      TEXT NOT NULL,
+    PRIMARY KEY (consumer, seq)
+) WITHOUT ROWID;
 ";
 
 /// The SQLite store. See the module documentation.
@@ -220,31 +231,31 @@ impl SqliteStore {
     }
 }
 
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    // A panic while holding the lock leaves at worst an open transaction, which rusqlite's
-    // drop already rolled back; the connection itself stays usable.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Store for SqliteStore {
-    fn write_group(&self, writes: &[Entry]) -> GroupResult {
+impl SqliteStore {
+    /// Applies `entries` in one transaction, each whole or not at all, then lets `finish` add
+    /// its rows to the same transaction before the commit.
+    fn apply_group<'e>(
+        &self,
+        entries: impl Iterator<Item = &'e Entry> + Clone,
+        finish: impl Fn(&Connection, &[Result<WriteOutcome, StoreError>]) -> Result<(), StoreError>,
+    ) -> GroupResult {
         let mut conn = lock(&self.writer);
         // Fast path: the whole group in one transaction, no savepoints. A write fails only on
         // bad input or a storage fault, both rare; then the group is redone with a savepoint per
         // write, so one bad write is undone alone and the others still commit.
         let tx = conn.transaction()?;
         let fast: Result<Vec<WriteOutcome>, StoreError> =
-            writes.iter().map(|w| apply_write(&tx, w, self.idempotency_window_ms)).collect();
-        match fast {
-            Ok(outcomes) => {
-                tx.commit()?;
-                return Ok(outcomes.into_iter().map(Ok).collect());
-            }
-            Err(_) => drop(tx), // rolls back
+            entries.clone().map(|w| apply_write(&tx, w, self.idempotency_window_ms)).collect();
+        if let Ok(outcomes) = fast {
+            let outcomes: Vec<_> = outcomes.into_iter().map(Ok).collect();
+            finish(&tx, &outcomes)?;
+            tx.commit()?;
+            return Ok(outcomes);
         }
+        drop(tx); // rolls back
         let mut tx = conn.transaction()?;
-        let mut outcomes = Vec::with_capacity(writes.len());
-        for write in writes {
+        let mut outcomes = Vec::new();
+        for write in entries {
             let sp = tx.savepoint()?;
             match apply_write(&sp, write, self.idempotency_window_ms) {
                 Ok(outcome) => {
@@ -263,8 +274,58 @@ impl Store for SqliteStore {
                 }
             }
         }
+        finish(&tx, &outcomes)?;
         tx.commit()?;
         Ok(outcomes)
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves at worst an open transaction, which rusqlite's
+    // drop already rolled back; the connection itself stays usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Store for SqliteStore {
+    fn write_group(&self, entries: &[Entry]) -> GroupResult {
+        self.apply_group(entries.iter(), |_, _| Ok(()))
+    }
+
+    fn import_from_log(
+        &self,
+        consumer: &str,
+        through: u64,
+        entries: &[(u64, Entry)],
+        unreadable: &[(u64, String)],
+    ) -> GroupResult {
+        let through = i64::try_from(through).map_err(|_| StoreError("log sequence out of range".into()))?;
+        self.apply_group(entries.iter().map(|(_, e)| e), |tx, outcomes| {
+            let mut fail = tx.prepare_cached(
+                "INSERT OR REPLACE INTO log_failures (consumer, seq, request_id, error) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for ((seq, entry), outcome) in entries.iter().zip(outcomes) {
+                if let Err(e) = outcome {
+                    fail.execute(params![consumer, *seq as i64, entry.request_id, e.0])?;
+                }
+            }
+            for (seq, error) in unreadable {
+                fail.execute(params![consumer, *seq as i64, Option::<&str>::None, error])?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO log_position (consumer, seq) VALUES (?1, ?2)
+                 ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq)",
+            )?
+            .execute(params![consumer, through])?;
+            Ok(())
+        })
+    }
+
+    fn log_position(&self, consumer: &str) -> Result<u64, StoreError> {
+        let conn = lock(&self.writer);
+        let seq: Option<i64> = conn
+            .query_row("SELECT seq FROM log_position WHERE consumer = ?1", [consumer], |r| r.get(0))
+            .optional()?;
+        Ok(seq.unwrap_or(0).max(0) as u64)
     }
 
     fn maintain(&self, now_ms: i64) -> Result<(), StoreError> {

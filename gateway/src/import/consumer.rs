@@ -1,0 +1,189 @@
+//! The importer of broker mode: reads the stream with a durable consumer and applies every
+//! entry to the SQLite store exactly once.
+//!
+//! Exactly once, although JetStream delivers at least once: the store records, in the
+//! transaction that applies a batch, the stream sequence it applied through, and skips what it
+//! finds at or below it. A kill between the commit and the acknowledgement redelivers a batch
+//! that is then skipped; a kill before the commit leaves nothing applied and the batch comes
+//! again.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::import::store::Store;
+use crate::log::jetstream::{Broker, BrokerError, Consumer};
+use crate::metrics::Metrics;
+use crate::registry::Registry;
+use crate::server::{self, AppState};
+
+/// The durable consumer's name unless told otherwise.
+pub const DEFAULT_CONSUMER: &str = "hookmap-import";
+
+/// Messages applied in one transaction at most.
+const BATCH: usize = 1024;
+/// How long a fetch waits for the first message.
+const FETCH_WAIT: Duration = Duration::from_millis(500);
+/// How often the lag is read from the broker for `/metrics`.
+const LAG_EVERY: Duration = Duration::from_secs(1);
+/// Wait before retrying after the broker or the store failed.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+
+/// A running importer and the look-ups it serves.
+#[derive(Debug)]
+pub struct Importer {
+    state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Importer {
+    /// Opens the durable consumer `consumer` and starts applying the stream to `store`.
+    pub async fn start(
+        config: &Config,
+        broker: Broker,
+        store: Arc<dyn Store>,
+        consumer: &str,
+    ) -> Result<Importer, BrokerError> {
+        let reader = broker.consumer(consumer, None).await?;
+        let metrics = Arc::new(Metrics::default());
+        let state = Arc::new(AppState::new(
+            config,
+            Registry::default(),
+            None,
+            Some(store.clone()),
+            Some(broker),
+            metrics.clone(),
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(reader, store, consumer.to_owned(), metrics, stopped));
+        Ok(Importer { state, stop, task })
+    }
+
+    /// The look-up routes, `/healthz` and `/metrics`.
+    pub fn router(&self) -> axum::Router {
+        server::router(self.state.clone())
+    }
+
+    /// Serves the look-ups on `listener` until `shutdown`, then lets the batch being applied
+    /// finish and stops.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = server::router(self.state.clone());
+        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        let _ = self.stop.send(true);
+        self.task.await.map_err(std::io::Error::other)
+    }
+}
+
+async fn run(
+    mut consumer: Consumer,
+    store: Arc<dyn Store>,
+    name: String,
+    metrics: Arc<Metrics>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut applied = loop {
+        let (store, name) = (store.clone(), name.clone());
+        match tokio::task::spawn_blocking(move || store.log_position(&name)).await {
+            Ok(Ok(seq)) => break seq,
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot read the import position; retrying"),
+            Err(e) => tracing::error!(error = %e, "cannot read the import position; retrying"),
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
+    };
+    metrics.set_import_applied(applied);
+    tracing::info!(consumer = %name, position = applied, "importing from the stream");
+    let mut last_lag = Instant::now() - LAG_EVERY;
+    while !*stopped.borrow() {
+        if last_lag.elapsed() >= LAG_EVERY {
+            last_lag = Instant::now();
+            match consumer.lag().await {
+                Ok((pending, last)) => metrics.set_import_lag(pending, last),
+                Err(e) => tracing::debug!(error = %e, "cannot read the consumer's lag"),
+            }
+        }
+        let fetched = tokio::select! {
+            fetched = consumer.fetch(BATCH, FETCH_WAIT) => fetched,
+            _ = stopped.changed() => break,
+        };
+        let (reads, ack) = match fetched {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the stream; retrying");
+                tokio::time::sleep(RETRY_AFTER).await;
+                continue;
+            }
+        };
+        let Some(through) = reads.last().map(|r| r.sequence) else { continue };
+        if through > applied {
+            let mut entries = Vec::with_capacity(reads.len());
+            let mut unreadable = Vec::new();
+            for read in reads.into_iter().filter(|r| r.sequence > applied) {
+                match read.entry {
+                    // The stream already decided repeats (Nats-Msg-Id): an entry in it is a
+                    // request that was answered 200 under its own id, so it is imported even
+                    // if the store remembers its key from outside the stream's window.
+                    Ok(mut entry) => {
+                        entry.idempotency_key = None;
+                        entries.push((read.sequence, entry));
+                    }
+                    Err(e) => {
+                        tracing::error!(sequence = read.sequence, error = %e, "unreadable stream message recorded as a failure");
+                        unreadable.push((read.sequence, e.to_string()));
+                    }
+                }
+            }
+            let (entries, unreadable) = (Arc::new(entries), Arc::new(unreadable));
+            // Until it commits: a store that fails (a full disk) is retried with the same batch,
+            // which stays unacknowledged meanwhile.
+            loop {
+                let (store, name, e2, u2) =
+                    (store.clone(), name.clone(), entries.clone(), unreadable.clone());
+                let started = Instant::now();
+                let result =
+                    tokio::task::spawn_blocking(move || store.import_from_log(&name, through, &e2, &u2))
+                        .await;
+                match result {
+                    Ok(Ok(outcomes)) => {
+                        metrics.observe_group(outcomes.len(), started.elapsed());
+                        let failed = outcomes.iter().filter(|o| o.is_err()).count() + unreadable.len();
+                        metrics.add_import_failures(failed);
+                        let imported: usize = outcomes
+                            .iter()
+                            .filter_map(|o| match o {
+                                Ok(crate::store::WriteOutcome::Imported { records, skipped }) => {
+                                    Some(records - skipped)
+                                }
+                                _ => None,
+                            })
+                            .sum();
+                        metrics.add_records(imported);
+                        break;
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "import failed; retrying the batch"),
+                    Err(e) => tracing::error!(error = %e, "import failed; retrying the batch"),
+                }
+                if *stopped.borrow() {
+                    // Not applied and not acknowledged: the next importer gets it again.
+                    return;
+                }
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+            applied = through;
+            metrics.set_import_applied(applied);
+        }
+        if let Some(ack) = ack
+            && let Err(e) = ack.send().await
+        {
+            // Harmless: the batch comes again and is skipped by its sequence.
+            tracing::warn!(error = %e, "acknowledgement lost; the batch will be redelivered and skipped");
+        }
+    }
+}
