@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 // The roles, and the log they share.
+pub mod delivery;
 pub mod import;
 pub mod ingest;
 pub mod log;
@@ -56,6 +57,7 @@ impl Config {
 pub struct Gateway {
     state: Arc<server::AppState>,
     writer_thread: JoinHandle<()>,
+    delivery: Option<delivery::Running>,
 }
 
 impl Gateway {
@@ -63,6 +65,8 @@ impl Gateway {
     /// validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
+        // Before the writer starts, so every entry it imports for these workspaces is queued.
+        let delivery = delivery::start(config, &*store).map_err(std::io::Error::other)?;
         let (writer, writer_thread) =
             import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
         let state = Arc::new(server::AppState {
@@ -76,8 +80,9 @@ impl Gateway {
             max_body_bytes: config.max_body_bytes,
             body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
             body_pointers: config.idempotency.body_pointers.clone(),
+            delivery: delivery.as_ref().map(|d| d.shared.clone()),
         });
-        Ok(Gateway { state, writer_thread })
+        Ok(Gateway { state, writer_thread, delivery })
     }
 
     /// The routes, for serving them some other way (the writer stays up as long as a router
@@ -93,14 +98,19 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Gateway { state, writer_thread } = self;
+        let Gateway { state, writer_thread, delivery } = self;
         let router = server::router(state);
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
         // The router and every connection are gone, so is the writer's last handle: the
         // thread drains its queue and ends.
-        tokio::task::spawn_blocking(move || writer_thread.join())
+        let written = tokio::task::spawn_blocking(move || writer_thread.join())
             .await
             .map_err(std::io::Error::other)?
-            .map_err(|_| std::io::Error::other("the writer thread panicked"))
+            .map_err(|_| std::io::Error::other("the writer thread panicked"));
+        // Then the forwarders; what they had not finished is delivered at the next start.
+        if let Some(delivery) = delivery {
+            tokio::task::spawn_blocking(move || delivery.stop()).await.map_err(std::io::Error::other)?;
+        }
+        written
     }
 }

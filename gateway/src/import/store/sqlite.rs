@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hookmap::{Attributes, Event, Profile, Record};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
 use super::{CustomerView, EventView, GroupResult, RequestInfo, Store, StoreError, WriteOutcome};
@@ -104,6 +104,10 @@ pub struct SqliteStore {
     rewind_wanted: Arc<AtomicBool>,
     last_prune_ms: Mutex<i64>,
     _checkpointer: Checkpointer,
+    /// The file, for the delivery forwarder's own connection.
+    path: std::path::PathBuf,
+    /// Set by [`Store::enable_outbox`]: the workspaces whose imports are also queued for delivery.
+    outbox: std::sync::OnceLock<crate::delivery::outbox::Enabled>,
 }
 
 /// How many expired idempotency keys one `maintain` call deletes at most.
@@ -216,6 +220,8 @@ impl SqliteStore {
             rewind_wanted,
             last_prune_ms: Mutex::new(0),
             _checkpointer: checkpointer,
+            path: path.to_owned(),
+            outbox: std::sync::OnceLock::new(),
         })
     }
 }
@@ -232,21 +238,25 @@ impl Store for SqliteStore {
         // Fast path: the whole group in one transaction, no savepoints. A write fails only on
         // bad input or a storage fault, both rare; then the group is redone with a savepoint per
         // write, so one bad write is undone alone and the others still commit.
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the delivery forwarder writes to this file too, and a deferred transaction
+        // that reads first could not wait for it (SQLITE_BUSY_SNAPSHOT); this one waits.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let outbox = self.outbox.get();
         let fast: Result<Vec<WriteOutcome>, StoreError> =
-            writes.iter().map(|w| apply_write(&tx, w, self.idempotency_window_ms)).collect();
+            writes.iter().map(|w| apply_and_queue(&tx, w, self.idempotency_window_ms, outbox)).collect();
         match fast {
             Ok(outcomes) => {
                 tx.commit()?;
+                crate::delivery::outbox::committed(outbox);
                 return Ok(outcomes.into_iter().map(Ok).collect());
             }
             Err(_) => drop(tx), // rolls back
         }
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(writes.len());
         for write in writes {
             let sp = tx.savepoint()?;
-            match apply_write(&sp, write, self.idempotency_window_ms) {
+            match apply_and_queue(&sp, write, self.idempotency_window_ms, outbox) {
                 Ok(outcome) => {
                     sp.commit()?;
                     outcomes.push(Ok(outcome));
@@ -264,7 +274,17 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        crate::delivery::outbox::committed(outbox);
         Ok(outcomes)
+    }
+
+    fn enable_outbox(&self, workspaces: &[String]) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute_batch(crate::delivery::state::SCHEMA)?;
+        let enabled = crate::delivery::outbox::Enabled::new(workspaces);
+        let handle = crate::delivery::outbox::Handle { path: self.path.clone(), signal: enabled.signal() };
+        self.outbox.set(enabled).map_err(|_| StoreError("delivery was enabled twice".into()))?;
+        Ok(Some(handle))
     }
 
     fn maintain(&self, now_ms: i64) -> Result<(), StoreError> {
@@ -334,6 +354,7 @@ impl Store for SqliteStore {
             records: records.max(0) as u64,
             skipped: skipped.max(0) as u64,
             error: error.map(raw).transpose()?,
+            delivery: None,
             received_at,
         }))
     }
@@ -402,6 +423,21 @@ fn read_customer(
 /// Stored JSON text back as JSON, verbatim (so `98765432109876543210` stays exact).
 fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
     RawValue::from_string(text).map_err(|e| StoreError(format!("stored JSON is damaged: {e}")))
+}
+
+/// [`apply_write`], then queues an imported entry for delivery when its workspace has it on:
+/// in the same transaction, so an acknowledged request is always queued.
+fn apply_and_queue(
+    conn: &Connection,
+    w: &Entry,
+    window_ms: i64,
+    outbox: Option<&crate::delivery::outbox::Enabled>,
+) -> Result<WriteOutcome, StoreError> {
+    let outcome = apply_write(conn, w, window_ms)?;
+    if let (Some(outbox), WriteOutcome::Imported { .. }) = (outbox, &outcome) {
+        outbox.queue(conn, w)?;
+    }
+    Ok(outcome)
 }
 
 fn apply_write(conn: &Connection, w: &Entry, window_ms: i64) -> Result<WriteOutcome, StoreError> {
