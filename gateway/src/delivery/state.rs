@@ -16,7 +16,9 @@ use crate::import::store::StoreError;
 /// The delivery tables (created by the store when delivery is on, and by the forwarder).
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
-    seq       INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: positions must never be reused after the rows before them are deleted,
+    -- since the forwarder skips positions it already applied.
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     workspace TEXT NOT NULL,
     entry     BLOB NOT NULL
 );

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod fake_data_api;
 pub mod mappers;
 
 use std::net::SocketAddr;
