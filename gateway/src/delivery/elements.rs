@@ -292,6 +292,47 @@ impl Packer {
     }
 }
 
+/// The bulk call bodies of `records` (identified records only; anonymous events are left out,
+/// as are elements failing a check): the encoding step of the forwarder on its own, for
+/// benchmarks and tools. Returns the calls and the number of elements refused.
+pub fn bulk_bodies(records: &[hookmap::Record<'_>], now_ms: i64) -> (Vec<Call>, usize) {
+    let mut packer = Packer::default();
+    let mut calls = Vec::new();
+    let mut refused = 0;
+    let mut buf = Vec::with_capacity(1024);
+    let mut index = 0;
+    let mut add = |bytes: &[u8], check: Result<(), String>, items: Items, calls: &mut Vec<Call>| {
+        if check.is_err() || bytes.is_empty() || !Packer::fits_alone(bytes.len()) {
+            refused += 1;
+            return;
+        }
+        calls.extend(packer.push(index, bytes, items));
+        index += 1;
+    };
+    for record in records {
+        match record {
+            hookmap::Record::Event(e) => {
+                let Some(customer) = e.customer_id.as_deref() else { continue };
+                if !e.user_attributes.is_empty() {
+                    buf.clear();
+                    write(&mut buf, &CustomerElement { customer_id: customer, attributes: &e.user_attributes, update_existing_only: false });
+                    add(&buf, check_customer(customer, &e.user_attributes), Items { events: 0, users: 1 }, &mut calls);
+                }
+                buf.clear();
+                write(&mut buf, &EventElement { customer_id: customer, event: e, current_time_ms: now_ms });
+                add(&buf, check_event(customer, e, now_ms), Items { events: 1, users: 0 }, &mut calls);
+            }
+            hookmap::Record::User(p) => {
+                buf.clear();
+                write(&mut buf, &CustomerElement::of_profile(p));
+                add(&buf, check_customer(&p.customer_id, &p.user_attributes), Items { events: 0, users: 1 }, &mut calls);
+            }
+        }
+    }
+    calls.extend(packer.finish());
+    (calls, refused)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
