@@ -72,7 +72,9 @@ impl fmt::Display for NameProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NameProblem::Empty => f.write_str("is empty"),
-            NameProblem::Reserved => write!(f, "starts with `{RESERVED_PREFIX}`, which MoEngage keeps for itself"),
+            NameProblem::Reserved => {
+                write!(f, "starts with `{RESERVED_PREFIX}`, which MoEngage keeps for itself")
+            }
             NameProblem::TooLong(n) => {
                 write!(f, "is {n} characters long; MoEngage allows at most {MAX_NAME_CHARS}")
             }

@@ -70,7 +70,11 @@ fn encoder_vs_mapper() {
     let encode_time = started.elapsed();
     let n = (payloads.len() * rounds) as f64;
     let payload_bytes: usize = payloads.iter().map(String::len).sum();
-    println!("payload {} bytes; {} records → {calls} bulk calls, {bytes} bytes of bodies", payloads[0].len(), payloads.len());
+    println!(
+        "payload {} bytes; {} records → {calls} bulk calls, {bytes} bytes of bodies",
+        payloads[0].len(),
+        payloads.len()
+    );
     println!();
     println!("| step | records/s | µs/record | MB/s (of its output) |");
     println!("|---|---:|---:|---:|");
@@ -120,7 +124,10 @@ fn config(url: &str, key_file: &std::path::Path, stuck: bool) -> Config {
     }
 }
 
-async fn start(config: &Config, db: &std::path::Path) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+async fn start(
+    config: &Config,
+    db: &std::path::Path,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
     let store = SqliteStore::open(db, config.idempotency_window()).unwrap();
     let gateway = Gateway::new(config, hookmap_gateway::registry().unwrap(), Arc::new(store)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -288,7 +288,12 @@ fn main() {
     )
     .unwrap();
     let config = Config {
-        workspaces: vec![WorkspaceConfig { id: "WS1".into(), key: "key".into(), rate_limit: None, destination: None }],
+        workspaces: vec![WorkspaceConfig {
+            id: "WS1".into(),
+            key: "key".into(),
+            rate_limit: None,
+            destination: None,
+        }],
         rate_limit: RateLimit { per_second: 1e9, burst: None },
         ..Config::default()
     };

@@ -233,7 +233,9 @@ impl Config {
             (Some(id), Some(key)) => {
                 match self.workspaces.iter_mut().find(|w| w.id == id) {
                     Some(w) => w.key = key,
-                    None => self.workspaces.push(WorkspaceConfig { id, key, rate_limit: None, destination: None }),
+                    None => {
+                        self.workspaces.push(WorkspaceConfig { id, key, rate_limit: None, destination: None })
+                    }
                 }
                 Ok(())
             }
@@ -270,7 +272,8 @@ impl Config {
                 return err(format!("workspace {} is listed twice", w.id));
             }
             if let Some(d) = &w.destination {
-                crate::delivery::validate_destination(d).map_err(|m| ConfigError(format!("workspace {}: {m}", w.id)))?;
+                crate::delivery::validate_destination(d)
+                    .map_err(|m| ConfigError(format!("workspace {}: {m}", w.id)))?;
             }
         }
         for limit in std::iter::once(&self.rate_limit)

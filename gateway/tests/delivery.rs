@@ -38,7 +38,12 @@ fn fast() -> DeliveryLimits {
     }
 }
 
-fn destination(url: &str, remote: &str, key_file: std::path::PathBuf, limits: DeliveryLimits) -> DestinationConfig {
+fn destination(
+    url: &str,
+    remote: &str,
+    key_file: std::path::PathBuf,
+    limits: DeliveryLimits,
+) -> DestinationConfig {
     DestinationConfig {
         url: url.to_owned(),
         workspace_id: Some(remote.to_owned()),
@@ -167,7 +172,8 @@ async fn an_accepted_request_arrives_as_the_documented_elements() {
     wait_metric(&s.gw, "hookmap_delivery_elements_delivered_total{workspace=\"WS1\"} 4").await;
     // One or two bulk calls, depending on whether the two requests were read in one batch.
     let calls = s.fake.calls(MOE1).len();
-    wait_metric(&s.gw, &format!("hookmap_delivery_calls_total{{workspace=\"WS1\",status=\"200\"}} {calls}")).await;
+    wait_metric(&s.gw, &format!("hookmap_delivery_calls_total{{workspace=\"WS1\",status=\"200\"}} {calls}"))
+        .await;
     wait_metric(&s.gw, "hookmap_delivery_queued{workspace=\"WS1\"} 0").await;
     wait_metric(&s.gw, "hookmap_delivery_lag_seconds{workspace=\"WS1\"} 0").await;
     s.gw.stop().await;
@@ -182,12 +188,20 @@ async fn a_workspace_without_a_destination_keeps_todays_behaviour() {
     let auth = basic_header(WS2, KEY2);
     let body = event("y", "E", 1).to_string();
     let path = "/v1/partner/shop/events/?configName=events_v1";
-    let r = send(s.gw.addr, Method::POST, path, &[("authorization", &auth), ("content-type", "application/json")], body)
-        .await
-        .unwrap();
+    let r = send(
+        s.gw.addr,
+        Method::POST,
+        path,
+        &[("authorization", &auth), ("content-type", "application/json")],
+        body,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status, 200);
     let rid = r.json()["request_id"].as_str().unwrap().to_owned();
-    let info = send(s.gw.addr, Method::GET, &format!("/v1/requests/{rid}"), &[("authorization", &auth)], "").await.unwrap();
+    let info = send(s.gw.addr, Method::GET, &format!("/v1/requests/{rid}"), &[("authorization", &auth)], "")
+        .await
+        .unwrap();
     assert_eq!(info.status, 200);
     assert!(info.json().get("delivery").is_none(), "{:?}", info.json());
     let dead = send(s.gw.addr, Method::GET, "/v1/dead", &[("authorization", &auth)], "").await.unwrap();
@@ -235,9 +249,15 @@ async fn elements_breaking_a_data_api_rule_are_dead_lettered_and_the_rest_delive
     assert!(items.iter().any(|i| i["element"]["actions"][0]["action"] == "moe_reserved"));
     // An invalid element cannot be retried as it is.
     let id = items[0]["id"].as_i64().unwrap();
-    let retry = send(s.gw.addr, Method::POST, &format!("/v1/dead/{id}/retry"), &[("authorization", &common::auth())], "")
-        .await
-        .unwrap();
+    let retry = send(
+        s.gw.addr,
+        Method::POST,
+        &format!("/v1/dead/{id}/retry"),
+        &[("authorization", &common::auth())],
+        "",
+    )
+    .await
+    .unwrap();
     assert_eq!(retry.status, 409, "{:?}", retry.body);
     wait_metric(&s.gw, "hookmap_delivery_elements_dead_total{workspace=\"WS1\"} 7").await;
     s.gw.stop().await;
@@ -248,7 +268,14 @@ async fn a_429_waits_for_the_window_the_headers_give() {
     let s = setup().await;
     s.fake.script(
         MOE1,
-        [Behaviour::Status(429, vec![("x-ratelimit-limit", "60000".into()), ("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", "1".into())])],
+        [Behaviour::Status(
+            429,
+            vec![
+                ("x-ratelimit-limit", "60000".into()),
+                ("x-ratelimit-remaining", "0".into()),
+                ("x-ratelimit-reset", "1".into()),
+            ],
+        )],
     );
     let rid = post_event(&s.gw, &event("c", "E", 1)).await;
     wait_delivery(&s.gw, &rid, "delivered").await;
@@ -264,11 +291,7 @@ async fn server_errors_stalls_and_resets_are_retried() {
     let s = setup().await;
     s.fake.script(
         MOE1,
-        [
-            Behaviour::Status(500, vec![]),
-            Behaviour::Status(502, vec![]),
-            Behaviour::Status(503, vec![]),
-        ],
+        [Behaviour::Status(500, vec![]), Behaviour::Status(502, vec![]), Behaviour::Status(503, vec![])],
     );
     let rid = post_event(&s.gw, &event("c", "E", 1)).await;
     let delivery = wait_delivery(&s.gw, &rid, "delivered").await;
@@ -322,9 +345,15 @@ async fn refused_calls_are_dead_lettered_without_retry_and_can_be_retried_after_
     // After the fix (here: the fake accepts again), retry both.
     for item in &items {
         let id = item["id"].as_i64().unwrap();
-        let r = send(s.gw.addr, Method::POST, &format!("/v1/dead/{id}/retry"), &[("authorization", &common::auth())], "")
-            .await
-            .unwrap();
+        let r = send(
+            s.gw.addr,
+            Method::POST,
+            &format!("/v1/dead/{id}/retry"),
+            &[("authorization", &common::auth())],
+            "",
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status, 202, "{:?}", r.body);
     }
     wait_delivery(&s.gw, &first, "delivered").await;
@@ -337,9 +366,10 @@ async fn refused_calls_are_dead_lettered_without_retry_and_can_be_retried_after_
     assert!(all["items"].as_array().unwrap().iter().all(|i| i["status"] == "delivered"));
 
     // Another workspace's items are not visible, nor retryable; unknown ids are 404.
-    let other = send(s.gw.addr, Method::POST, "/v1/dead/1/retry", &[("authorization", &basic_header(WS2, KEY2))], "")
-        .await
-        .unwrap();
+    let other =
+        send(s.gw.addr, Method::POST, "/v1/dead/1/retry", &[("authorization", &basic_header(WS2, KEY2))], "")
+            .await
+            .unwrap();
     assert_eq!(other.status, 404);
     let none = send(s.gw.addr, Method::GET, "/v1/dead", &[], "").await.unwrap();
     assert_eq!(none.status, 401);
@@ -385,7 +415,8 @@ async fn a_401_pauses_the_workspace_instead_of_burning_the_queue() {
 
 #[tokio::test]
 async fn a_failing_workspace_does_not_delay_another() {
-    let limits = DeliveryLimits { backoff_base_ms: 5_000, backoff_max_ms: 5_000, max_attempts: 100, ..fast() };
+    let limits =
+        DeliveryLimits { backoff_base_ms: 5_000, backoff_max_ms: 5_000, max_attempts: 100, ..fast() };
     let s = setup_with(limits, true).await;
     s.fake.always(MOE1, Behaviour::Status(503, vec![]));
     let stuck = post_event(&s.gw, &event("c", "Stuck", 1)).await;
@@ -394,14 +425,23 @@ async fn a_failing_workspace_does_not_delay_another() {
     let path = "/v1/partner/shop/events/?configName=events_v1";
     let mut rids = Vec::new();
     for i in 0..20 {
-        let r = send(s.gw.addr, Method::POST, path, &[("authorization", &auth), ("content-type", "application/json")], event("d", "Flows", i).to_string())
-            .await
-            .unwrap();
+        let r = send(
+            s.gw.addr,
+            Method::POST,
+            path,
+            &[("authorization", &auth), ("content-type", "application/json")],
+            event("d", "Flows", i).to_string(),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status, 200);
         rids.push(r.json()["request_id"].as_str().unwrap().to_owned());
     }
     s.fake.wait_for(MOE2, DEADLINE, |e| e.len() == 20).await;
-    let info = send(s.gw.addr, Method::GET, &format!("/v1/requests/{}", rids[19]), &[("authorization", &auth)], "").await.unwrap();
+    let info =
+        send(s.gw.addr, Method::GET, &format!("/v1/requests/{}", rids[19]), &[("authorization", &auth)], "")
+            .await
+            .unwrap();
     assert_eq!(info.json()["delivery"]["state"], "delivered");
     assert_eq!(s.gw.get(&format!("/v1/requests/{stuck}")).await.json()["delivery"]["state"], "retrying");
     assert!(s.fake.accepted(MOE1).is_empty());
@@ -413,7 +453,16 @@ async fn each_customers_elements_arrive_in_accepted_order() {
     let limits = DeliveryLimits { batch_entries: 7, ..fast() };
     let s = setup_with(limits, false).await;
     // Failures on the way must not reorder anything.
-    s.fake.script(MOE1, [Behaviour::Status(500, vec![]), Behaviour::Accept, Behaviour::Reset, Behaviour::Accept, Behaviour::Status(503, vec![])]);
+    s.fake.script(
+        MOE1,
+        [
+            Behaviour::Status(500, vec![]),
+            Behaviour::Accept,
+            Behaviour::Reset,
+            Behaviour::Accept,
+            Behaviour::Status(503, vec![]),
+        ],
+    );
     let customers = ["a", "b", "c"];
     for i in 0..60 {
         let c = customers[i as usize % 3];
@@ -446,22 +495,40 @@ async fn each_customers_elements_arrive_in_accepted_order() {
 #[tokio::test]
 async fn anonymous_records_wait_for_their_customer_id() {
     let s = setup_with(fast(), false).await;
-    let anon1 = post_event(&s.gw, &json!({"anon_id": "anon-9", "event": "Browsed", "time": T0, "user": {"city": "Pune"}})).await;
+    let anon1 = post_event(
+        &s.gw,
+        &json!({"anon_id": "anon-9", "event": "Browsed", "time": T0, "user": {"city": "Pune"}}),
+    )
+    .await;
     let anon2 = post_event(&s.gw, &json!({"anon_id": "anon-9", "event": "Carted", "time": T0 + 1000})).await;
     let d = wait_delivery(&s.gw, &anon1, "held").await;
     assert_eq!(d["held"], 1);
     wait_delivery(&s.gw, &anon2, "held").await;
     assert!(s.fake.accepted(MOE1).is_empty(), "the Data API takes no anonymous events");
     // The record that ties the two ids releases what was held, under the customer id, first.
-    let login = post_event(&s.gw, &json!({"customer_id": "cust-9", "anon_id": "anon-9", "event": "Logged In", "time": T0 + 2000})).await;
+    let login = post_event(
+        &s.gw,
+        &json!({"customer_id": "cust-9", "anon_id": "anon-9", "event": "Logged In", "time": T0 + 2000}),
+    )
+    .await;
     let accepted = s.fake.wait_for(MOE1, DEADLINE, |e| e.len() == 4).await;
     let summary: Vec<(String, String)> = accepted
         .iter()
-        .map(|e| (e["type"].as_str().unwrap().to_owned(), e["actions"][0]["action"].as_str().unwrap_or("-").to_owned()))
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["actions"][0]["action"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
-        [("customer".into(), "-".into()), ("event".into(), "Browsed".into()), ("event".into(), "Carted".into()), ("event".into(), "Logged In".into())]
+        [
+            ("customer".into(), "-".into()),
+            ("event".into(), "Browsed".into()),
+            ("event".into(), "Carted".into()),
+            ("event".into(), "Logged In".into())
+        ]
     );
     assert!(accepted.iter().all(|e| e["customer_id"] == "cust-9"));
     wait_delivery(&s.gw, &anon1, "delivered").await;
@@ -480,7 +547,8 @@ async fn a_call_larger_than_the_rate_limit_still_goes_out() {
     // a minute's allowance waits for a full allowance instead of never being sent.
     let limits = DeliveryLimits { events_per_minute: 10, users_per_minute: 10, ..fast() };
     let s = setup_with(limits, false).await;
-    let rid = post_event(&s.gw, &json!({"batch": (0..30).map(|j| event("r", "E", j)).collect::<Vec<_>>()})).await;
+    let rid =
+        post_event(&s.gw, &json!({"batch": (0..30).map(|j| event("r", "E", j)).collect::<Vec<_>>()})).await;
     wait_delivery(&s.gw, &rid, "delivered").await;
     assert_eq!(s.fake.accepted(MOE1).len(), 30);
     wait_metric(&s.gw, "hookmap_delivery_queued{workspace=\"WS1\"} 0").await;

@@ -85,7 +85,8 @@ async fn every_acknowledged_request_is_delivered_across_kill_9() {
         acked.insert(email(i), reply.json()["request_id"].as_str().unwrap().to_owned());
     }
     // Kill once delivery is under way and not finished.
-    let events = |fake: &FakeDataApi| fake.accepted("MOE_CRASH").into_iter().filter(|e| e["type"] == "event").count();
+    let events =
+        |fake: &FakeDataApi| fake.accepted("MOE_CRASH").into_iter().filter(|e| e["type"] == "event").count();
     let until = tokio::time::Instant::now() + Duration::from_secs(60);
     while events(&fake) < 3 * BATCH {
         assert!(tokio::time::Instant::now() < until, "delivery did not start");
@@ -101,8 +102,11 @@ async fn every_acknowledged_request_is_delivered_across_kill_9() {
     let (gateway, addr) = start(&db, &config);
     let accepted = fake
         .wait_for("MOE_CRASH", Duration::from_secs(60), |elements| {
-            let ids: std::collections::HashSet<&str> =
-                elements.iter().filter(|e| e["type"] == "event").filter_map(|e| e["customer_id"].as_str()).collect();
+            let ids: std::collections::HashSet<&str> = elements
+                .iter()
+                .filter(|e| e["type"] == "event")
+                .filter_map(|e| e["customer_id"].as_str())
+                .collect();
             acked.keys().all(|k| ids.contains(k.as_str()))
         })
         .await;
@@ -118,7 +122,9 @@ async fn every_acknowledged_request_is_delivered_across_kill_9() {
         let auth = common::auth();
         let until = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let r = send(addr, Method::GET, &format!("/v1/requests/{rid}"), &[("authorization", &auth)], "").await.unwrap();
+            let r = send(addr, Method::GET, &format!("/v1/requests/{rid}"), &[("authorization", &auth)], "")
+                .await
+                .unwrap();
             if r.json()["delivery"]["state"] == "delivered" {
                 break;
             }

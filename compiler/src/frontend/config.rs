@@ -420,11 +420,15 @@ impl Walker<'_> {
         let error = match hookmap_data_api::name_problem(name) {
             None => return true,
             Some(NameProblem::Empty) => Diagnostic::error(format!("empty {what}")).label("expected a name"),
-            Some(NameProblem::Reserved) => Diagnostic::error(format!("{what} `{name}` starts with `{RESERVED_PREFIX}`"))
-                .label(format!("`{RESERVED_PREFIX}` is reserved for MoEngage's own names"))
-                .help("rename it without the prefix"),
-            Some(NameProblem::TooLong(chars)) => Diagnostic::error(format!("{what} is {chars} characters long"))
-                .label(format!("MoEngage allows at most {MAX_NAME_CHARS} characters")),
+            Some(NameProblem::Reserved) => {
+                Diagnostic::error(format!("{what} `{name}` starts with `{RESERVED_PREFIX}`"))
+                    .label(format!("`{RESERVED_PREFIX}` is reserved for MoEngage's own names"))
+                    .help("rename it without the prefix")
+            }
+            Some(NameProblem::TooLong(chars)) => {
+                Diagnostic::error(format!("{what} is {chars} characters long"))
+                    .label(format!("MoEngage allows at most {MAX_NAME_CHARS} characters"))
+            }
         };
         self.push(error.at(span.clone()));
         false

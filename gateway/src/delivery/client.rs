@@ -38,7 +38,9 @@ impl BaseUrl {
         if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
             return Err(format!("destination url {url:?} must be http://host[:port], optionally with /v1"));
         }
-        let uri: Uri = format!("{trimmed}/v1/transition/x").parse().map_err(|e| format!("destination url {url:?}: {e}"))?;
+        let uri: Uri = format!("{trimmed}/v1/transition/x")
+            .parse()
+            .map_err(|e| format!("destination url {url:?}: {e}"))?;
         if uri.host().is_none() {
             return Err(format!("destination url {url:?} has no host"));
         }
@@ -115,12 +117,15 @@ impl Client {
             .body(Full::new(body))
             .map_err(|e| CallError::Connection(e.to_string()))?;
         let call = async {
-            let response = self.inner.request(request).await.map_err(|e| CallError::Connection(error_chain(&e)))?;
+            let response =
+                self.inner.request(request).await.map_err(|e| CallError::Connection(error_chain(&e)))?;
             let (parts, body) = response.into_parts();
             // An error body larger than the limit is cut; the status is what matters.
             let body = match Limited::new(body, MAX_ANSWER).collect().await {
                 Ok(collected) => collected.to_bytes(),
-                Err(e) if e.is::<http_body_util::LengthLimitError>() => Bytes::from_static(b"<answer too long>"),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    Bytes::from_static(b"<answer too long>")
+                }
                 Err(e) => return Err(CallError::Connection(e.to_string())),
             };
             Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body })

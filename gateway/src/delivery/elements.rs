@@ -55,13 +55,7 @@ impl fmt::Display for Iso8601 {
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        write!(f, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
     }
 }
 
@@ -263,7 +257,8 @@ impl Packer {
     /// Adds element `index` (its JSON `bytes`); returns the call it closed, if adding it would
     /// have made the current one too large. `bytes` must fit alone.
     pub fn push(&mut self, index: usize, bytes: &[u8], items: Items) -> Option<Call> {
-        let closed = if !self.members.is_empty() && self.body.len() + 1 + bytes.len() + BULK_TAIL.len() > MAX_BULK_BYTES
+        let closed = if !self.members.is_empty()
+            && self.body.len() + 1 + bytes.len() + BULK_TAIL.len() > MAX_BULK_BYTES
         {
             self.finish()
         } else {
@@ -288,7 +283,11 @@ impl Packer {
         }
         let mut body = std::mem::take(&mut self.body);
         body.extend_from_slice(BULK_TAIL);
-        Some(Call { body, members: std::mem::take(&mut self.members), items: std::mem::take(&mut self.items) })
+        Some(Call {
+            body,
+            members: std::mem::take(&mut self.members),
+            items: std::mem::take(&mut self.items),
+        })
     }
 }
 
@@ -315,8 +314,20 @@ pub fn bulk_bodies(records: &[hookmap::Record<'_>], now_ms: i64) -> (Vec<Call>, 
                 let Some(customer) = e.customer_id.as_deref() else { continue };
                 if !e.user_attributes.is_empty() {
                     buf.clear();
-                    write(&mut buf, &CustomerElement { customer_id: customer, attributes: &e.user_attributes, update_existing_only: false });
-                    add(&buf, check_customer(customer, &e.user_attributes), Items { events: 0, users: 1 }, &mut calls);
+                    write(
+                        &mut buf,
+                        &CustomerElement {
+                            customer_id: customer,
+                            attributes: &e.user_attributes,
+                            update_existing_only: false,
+                        },
+                    );
+                    add(
+                        &buf,
+                        check_customer(customer, &e.user_attributes),
+                        Items { events: 0, users: 1 },
+                        &mut calls,
+                    );
                 }
                 buf.clear();
                 write(&mut buf, &EventElement { customer_id: customer, event: e, current_time_ms: now_ms });
@@ -325,7 +336,12 @@ pub fn bulk_bodies(records: &[hookmap::Record<'_>], now_ms: i64) -> (Vec<Call>, 
             hookmap::Record::User(p) => {
                 buf.clear();
                 write(&mut buf, &CustomerElement::of_profile(p));
-                add(&buf, check_customer(&p.customer_id, &p.user_attributes), Items { events: 0, users: 1 }, &mut calls);
+                add(
+                    &buf,
+                    check_customer(&p.customer_id, &p.user_attributes),
+                    Items { events: 0, users: 1 },
+                    &mut calls,
+                );
             }
         }
     }
@@ -355,7 +371,10 @@ mod tests {
             calls.extend(packer.push(i, &element, Items { events: 1, users: 0 }));
         }
         calls.extend(packer.finish());
-        assert_eq!(calls.iter().map(|c| c.members.clone()).collect::<Vec<_>>(), [vec![0, 1], vec![2, 3], vec![4]]);
+        assert_eq!(
+            calls.iter().map(|c| c.members.clone()).collect::<Vec<_>>(),
+            [vec![0, 1], vec![2, 3], vec![4]]
+        );
         assert!(calls.iter().all(|c| c.body.len() <= MAX_BULK_BYTES));
         assert_eq!(calls[0].items.events, 2);
         assert!(!Packer::fits_alone(MAX_BULK_BYTES));

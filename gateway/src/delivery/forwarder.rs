@@ -59,11 +59,16 @@ pub(crate) struct Forwarder {
 
 impl Forwarder {
     pub(crate) fn new(d: Destination, source: Arc<dyn Source>, shared: Arc<Shared>, client: Client) -> Self {
-        let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", d.remote_id, d.key.0));
-        let mut auth = HeaderValue::from_str(&format!("Basic {credentials}")).unwrap_or(HeaderValue::from_static(""));
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", d.remote_id, d.key.0));
+        let mut auth =
+            HeaderValue::from_str(&format!("Basic {credentials}")).unwrap_or(HeaderValue::from_static(""));
         auth.set_sensitive(true);
         let metrics = shared.metrics.get(&d.workspace).cloned().unwrap_or_default();
-        let seed = now_ms() as u64 ^ d.workspace.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        let seed = now_ms() as u64
+            ^ d.workspace
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
         Forwarder {
             uri: d.base.bulk(&d.remote_id).ok(),
             ws: d.workspace,
@@ -92,6 +97,12 @@ impl Forwarder {
             if *stop.borrow() {
                 break;
             }
+            // Listening before looking at the retries, so a retry asked for meanwhile wakes
+            // the wait below.
+            let shared = self.shared.clone();
+            let retry_signal = shared.retry_signal.notified();
+            tokio::pin!(retry_signal);
+            retry_signal.as_mut().enable();
             match self.redo_retries(&mut stop).await {
                 Ok(()) => {}
                 Err(Failure::Stopped) => break,
@@ -104,7 +115,6 @@ impl Forwarder {
                 }
             }
             self.update_backlog().await;
-            let retry_signal = self.shared.retry_signal.notified();
             let batch = tokio::select! {
                 batch = self.source.next(&self.ws, self.limits.batch_entries) => batch,
                 _ = retry_signal => continue,
@@ -148,7 +158,11 @@ impl Forwarder {
         }
     }
 
-    async fn deliver(&mut self, batch: Vec<SourceItem>, stop: &mut watch::Receiver<bool>) -> Result<(), Failure> {
+    async fn deliver(
+        &mut self,
+        batch: Vec<SourceItem>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), Failure> {
         let Some(through) = batch.iter().map(|(p, _)| *p).max() else { return Ok(()) };
         let now = now_ms();
         let oldest = batch.iter().filter_map(|(_, e)| e.as_ref().ok().map(|e| e.received_at_ms)).min();
@@ -231,7 +245,10 @@ impl Forwarder {
             .map_err(|e| Failure::Error(e.to_string()))?
             .map_err(|e| Failure::Error(format!("recording the batch: {e}")))?;
         self.progress = Some(through);
-        self.source.commit(&self.ws, through).await.map_err(|e| Failure::Error(format!("committing: {e}")))?;
+        self.source
+            .commit(&self.ws, through)
+            .await
+            .map_err(|e| Failure::Error(format!("committing: {e}")))?;
         Ok(())
     }
 
@@ -269,7 +286,8 @@ impl Forwarder {
                         Some(c) => c.clone(),
                         None => {
                             // Held until a record carries both ids (docs/delivery.md).
-                            let held = Entry { content: Content::Records(vec![record.clone()]), ..entry.clone() };
+                            let held =
+                                Entry { content: Content::Records(vec![record.clone()]), ..entry.clone() };
                             plan.tallies[t].1.held += 1;
                             plan.held.push(NewHeld {
                                 anon_id: anon.to_string(),
@@ -281,12 +299,21 @@ impl Forwarder {
                         }
                     },
                     (None, None, None) => {
-                        plan.refuse(t, index * 2 + 1, "the event has neither customer_id nor anon_id".into(), b"null");
+                        plan.refuse(
+                            t,
+                            index * 2 + 1,
+                            "the event has neither customer_id nor anon_id".into(),
+                            b"null",
+                        );
                         return Ok(());
                     }
                 };
                 if !e.user_attributes.is_empty() {
-                    let element = CustomerElement { customer_id: &customer, attributes: &e.user_attributes, update_existing_only: false };
+                    let element = CustomerElement {
+                        customer_id: &customer,
+                        attributes: &e.user_attributes,
+                        update_existing_only: false,
+                    };
                     let check = elements::check_customer(&customer, &e.user_attributes);
                     plan.add(t, index * 2, &element, check, Items { events: 0, users: 1 });
                 }
@@ -330,7 +357,8 @@ impl Forwarder {
             }
         }
         // Held earlier in this same batch.
-        let (pending, rest): (Vec<NewHeld>, Vec<NewHeld>) = std::mem::take(&mut plan.held).into_iter().partition(|h| h.anon_id == anon);
+        let (pending, rest): (Vec<NewHeld>, Vec<NewHeld>) =
+            std::mem::take(&mut plan.held).into_iter().partition(|h| h.anon_id == anon);
         plan.held = rest;
         for h in pending {
             if let Ok(held) = encoding::decode(&h.entry) {
@@ -346,9 +374,19 @@ impl Forwarder {
 
     /// Sends one bulk call until it is delivered or dead. 429 waits as the answer says and a
     /// 401/403 pauses the workspace; neither uses up attempts.
-    async fn send(&mut self, body: Bytes, items: Items, ids: &[String], stop: &mut watch::Receiver<bool>) -> Result<CallEnd, Failure> {
+    async fn send(
+        &mut self,
+        body: Bytes,
+        items: Items,
+        ids: &[String],
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<CallEnd, Failure> {
         let Some(uri) = self.uri.clone() else {
-            return Ok(CallEnd::Dead { kind: "refused", reason: "the bulk URL is not valid".into(), attempts: 0 });
+            return Ok(CallEnd::Dead {
+                kind: "refused",
+                reason: "the bulk URL is not valid".into(),
+                attempts: 0,
+            });
         };
         let mut attempts: u32 = 0;
         let mut paused = false;
@@ -381,7 +419,12 @@ impl Forwarder {
                     self.metrics.retried.fetch_add(1, Relaxed);
                     let wait = client::wait_after_429(&a.headers, now_ms());
                     tracing::warn!(workspace = %self.ws, wait_ms = wait.as_millis() as u64, "the Data API rate-limits this workspace (429)");
-                    self.mark_retrying(ids, attempts, format!("429 rate limited; waiting {} ms", wait.as_millis())).await;
+                    self.mark_retrying(
+                        ids,
+                        attempts,
+                        format!("429 rate limited; waiting {} ms", wait.as_millis()),
+                    )
+                    .await;
                     sleep(stop, wait).await?;
                     continue;
                 }
@@ -389,7 +432,8 @@ impl Forwarder {
                     self.metrics.call(&a.status.to_string());
                     self.metrics.paused.store(1, Relaxed);
                     paused = true;
-                    let reason = format!("paused: the Data API answered {} ({})", a.status, body_text(&a.body));
+                    let reason =
+                        format!("paused: the Data API answered {} ({})", a.status, body_text(&a.body));
                     tracing::error!(
                         workspace = %self.ws,
                         status = a.status,
@@ -463,7 +507,8 @@ impl Forwarder {
     /// Sends the dead items queued again by `POST /v1/dead/{id}/retry`.
     async fn redo_retries(&mut self, stop: &mut watch::Receiver<bool>) -> Result<(), Failure> {
         loop {
-            let items = self.shared.state.retries(&self.ws, 200).map_err(|e| Failure::Error(e.to_string()))?;
+            let items =
+                self.shared.state.retries(&self.ws, 200).map_err(|e| Failure::Error(e.to_string()))?;
             if items.is_empty() {
                 return Ok(());
             }
@@ -479,7 +524,8 @@ impl Forwarder {
             }
             calls.extend(packer.finish());
             for call in calls {
-                let ids: Vec<(i64, String)> = call.members.iter().map(|&m| (items[m].0, items[m].1.clone())).collect();
+                let ids: Vec<(i64, String)> =
+                    call.members.iter().map(|&m| (items[m].0, items[m].1.clone())).collect();
                 let request_ids: Vec<String> = ids.iter().map(|(_, r)| r.clone()).collect();
                 let end = self.send(Bytes::from(call.body), call.items, &request_ids, stop).await?;
                 let (outcome, attempts) = match &end {
@@ -489,7 +535,10 @@ impl Forwarder {
                     }
                     CallEnd::Dead { reason, attempts, .. } => (Err(reason.as_str()), *attempts),
                 };
-                self.shared.state.retried(&ids, outcome, attempts, now_ms()).map_err(|e| Failure::Error(e.to_string()))?;
+                self.shared
+                    .state
+                    .retried(&ids, outcome, attempts, now_ms())
+                    .map_err(|e| Failure::Error(e.to_string()))?;
             }
         }
     }
@@ -566,7 +615,14 @@ impl Plan {
         self.tallies.len() - 1
     }
 
-    fn add(&mut self, t: usize, index: i64, element: &impl serde::Serialize, check: Result<(), String>, items: Items) {
+    fn add(
+        &mut self,
+        t: usize,
+        index: i64,
+        element: &impl serde::Serialize,
+        check: Result<(), String>,
+        items: Items,
+    ) {
         let mut bytes = Vec::with_capacity(256);
         elements::write(&mut bytes, element);
         let refusal = match check {
@@ -641,7 +697,10 @@ impl Bucket {
 
 impl Limiter {
     pub(crate) fn new(limits: DeliveryLimits, now: Instant) -> Self {
-        Limiter { events: Bucket::new(limits.events_per_minute, now), users: Bucket::new(limits.users_per_minute, now) }
+        Limiter {
+            events: Bucket::new(limits.events_per_minute, now),
+            users: Bucket::new(limits.users_per_minute, now),
+        }
     }
 
     /// Takes `items` and returns `None`, or returns how long to wait before asking again.
@@ -663,7 +722,8 @@ mod tests {
 
     #[test]
     fn the_limiter_spends_a_minute_of_items_then_paces() {
-        let limits = DeliveryLimits { events_per_minute: 600, users_per_minute: 60, ..DeliveryLimits::default() };
+        let limits =
+            DeliveryLimits { events_per_minute: 600, users_per_minute: 60, ..DeliveryLimits::default() };
         let t0 = Instant::now();
         let mut l = Limiter::new(limits, t0);
         assert_eq!(l.wait(Items { events: 600, users: 0 }, t0), None, "a full minute at once");

@@ -78,13 +78,16 @@ pub(crate) async fn retry_dead(
         return answer::not_found(&rid, &format!("No dead-letter item '{id}'"));
     };
     let shared = delivery.clone();
-    let marked = tokio::task::spawn_blocking(move || shared.state.mark_retry(&workspace, id, crate::now_ms())).await;
+    let marked =
+        tokio::task::spawn_blocking(move || shared.state.mark_retry(&workspace, id, crate::now_ms())).await;
     match marked {
         Ok(Ok(Ok(()))) => {
             delivery.retry_signal.notify_waiters();
             answer::json(StatusCode::ACCEPTED, &serde_json::json!({"id": id, "status": "retry"}))
         }
-        Ok(Ok(Err(RetryRefusal::NotFound))) => answer::not_found(&rid, &format!("No dead-letter item '{id}'")),
+        Ok(Ok(Err(RetryRefusal::NotFound))) => {
+            answer::not_found(&rid, &format!("No dead-letter item '{id}'"))
+        }
         Ok(Ok(Err(RetryRefusal::Invalid(reason)))) => answer::json(
             StatusCode::CONFLICT,
             &serde_json::json!({"id": id, "error": format!(

@@ -55,7 +55,11 @@ impl std::fmt::Display for SourceError {
 pub trait Source: Send + Sync + 'static {
     /// Up to `max` of `workspace`'s oldest entries not yet committed; waits until there is at
     /// least one. Must be cancel-safe: a dropped call loses nothing.
-    fn next<'a>(&'a self, workspace: &'a str, max: usize) -> BoxFuture<'a, Result<Vec<SourceItem>, SourceError>>;
+    fn next<'a>(
+        &'a self,
+        workspace: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<SourceItem>, SourceError>>;
 
     /// Marks every entry of `workspace` up to and including `through` as done.
     fn commit<'a>(&'a self, workspace: &'a str, through: u64) -> BoxFuture<'a, Result<(), SourceError>>;
@@ -98,7 +102,8 @@ impl std::fmt::Debug for ApiKey {
 
 fn read_key(d: &DestinationConfig) -> Result<ApiKey, String> {
     let key = match (&d.key_env, &d.key_file) {
-        (Some(var), _) => std::env::var(var).map_err(|_| format!("environment variable {var} (the Data API key) is not set"))?,
+        (Some(var), _) => std::env::var(var)
+            .map_err(|_| format!("environment variable {var} (the Data API key) is not set"))?,
         (None, Some(path)) => std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the Data API key file {}: {e}", path.display()))?,
         (None, None) => return Err("no Data API key configured".into()),
@@ -149,13 +154,42 @@ impl Shared {
     pub fn render(&self, out: &mut String) {
         type Get = fn(&WorkspaceMetrics) -> u64;
         let series: [(&str, &str, &str, Get); 7] = [
-            ("hookmap_delivery_elements_delivered_total", "counter", "Elements the Data API accepted.", |m| m.delivered.load(Relaxed)),
-            ("hookmap_delivery_elements_dead_total", "counter", "Elements put in the dead-letter list.", |m| m.dead.load(Relaxed)),
-            ("hookmap_delivery_retries_total", "counter", "Bulk calls made again after a failure or a 429.", |m| m.retried.load(Relaxed)),
-            ("hookmap_delivery_held_total", "counter", "Anonymous records held until their customer id is known.", |m| m.held.load(Relaxed)),
-            ("hookmap_delivery_queued", "gauge", "Log entries waiting for delivery.", |m| m.queued.load(Relaxed)),
-            ("hookmap_delivery_lag_seconds", "gauge", "Age of the oldest entry waiting for delivery.", |m| m.lag_ms.load(Relaxed) / 1000),
-            ("hookmap_delivery_paused", "gauge", "1 while delivery is paused after 401/403 from the Data API.", |m| m.paused.load(Relaxed)),
+            (
+                "hookmap_delivery_elements_delivered_total",
+                "counter",
+                "Elements the Data API accepted.",
+                |m| m.delivered.load(Relaxed),
+            ),
+            (
+                "hookmap_delivery_elements_dead_total",
+                "counter",
+                "Elements put in the dead-letter list.",
+                |m| m.dead.load(Relaxed),
+            ),
+            (
+                "hookmap_delivery_retries_total",
+                "counter",
+                "Bulk calls made again after a failure or a 429.",
+                |m| m.retried.load(Relaxed),
+            ),
+            (
+                "hookmap_delivery_held_total",
+                "counter",
+                "Anonymous records held until their customer id is known.",
+                |m| m.held.load(Relaxed),
+            ),
+            ("hookmap_delivery_queued", "gauge", "Log entries waiting for delivery.", |m| {
+                m.queued.load(Relaxed)
+            }),
+            ("hookmap_delivery_lag_seconds", "gauge", "Age of the oldest entry waiting for delivery.", |m| {
+                m.lag_ms.load(Relaxed) / 1000
+            }),
+            (
+                "hookmap_delivery_paused",
+                "gauge",
+                "1 while delivery is paused after 401/403 from the Data API.",
+                |m| m.paused.load(Relaxed),
+            ),
         ];
         for (name, kind, help, get) in series {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -164,7 +198,10 @@ impl Shared {
             }
         }
         let name = "hookmap_delivery_calls_total";
-        let _ = writeln!(out, "# HELP {name} Data API calls by answer (status code, timeout or connection).\n# TYPE {name} counter");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Data API calls by answer (status code, timeout or connection).\n# TYPE {name} counter"
+        );
         for (ws, m) in &self.metrics {
             let calls = m.calls.lock().unwrap_or_else(|e| e.into_inner());
             for (status, n) in calls.iter() {
@@ -200,16 +237,7 @@ impl Running {
 /// Starts delivery for the workspaces of `config` with an enabled destination, reading the
 /// embedded log's outbox of `store`. `None` when no workspace has one.
 pub fn start(config: &Config, store: &dyn Store) -> Result<Option<Running>, String> {
-    let mut workspaces = Vec::new();
-    for w in &config.workspaces {
-        if let Some(d) = w.destination.as_ref().filter(|d| d.enabled) {
-            validate_destination(d).map_err(|e| format!("workspace {}: {e}", w.id))?;
-            let key = read_key(d).map_err(|e| format!("workspace {}: {e}", w.id))?;
-            let base = client::BaseUrl::parse(&d.url)?;
-            let remote_id = d.workspace_id.clone().unwrap_or_else(|| w.id.clone());
-            workspaces.push(forwarder::Destination { workspace: w.id.clone(), remote_id, base, key, limits: d.limits });
-        }
-    }
+    let workspaces = destinations(config)?;
     if workspaces.is_empty() {
         return Ok(None);
     }
@@ -220,9 +248,52 @@ pub fn start(config: &Config, store: &dyn Store) -> Result<Option<Running>, Stri
         .ok_or("this store cannot queue records for delivery")?;
     let state = state::StateDb::open(&handle.path).map_err(|e| e.to_string())?;
     let source: Arc<dyn Source> = Arc::new(outbox::OutboxSource::new(state.conn.clone(), &handle));
+    spawn(workspaces, state, source).map(Some)
+}
+
+/// Starts delivery reading another log through `source` (a broker's durable consumer), keeping
+/// its state in the SQLite file at `db`. `None` when no workspace has a destination.
+pub fn start_with_source(
+    config: &Config,
+    db: &std::path::Path,
+    source: Arc<dyn Source>,
+) -> Result<Option<Running>, String> {
+    let workspaces = destinations(config)?;
+    if workspaces.is_empty() {
+        return Ok(None);
+    }
+    let state = state::StateDb::open(db).map_err(|e| e.to_string())?;
+    spawn(workspaces, state, source).map(Some)
+}
+
+fn destinations(config: &Config) -> Result<Vec<forwarder::Destination>, String> {
+    let mut workspaces = Vec::new();
+    for w in &config.workspaces {
+        if let Some(d) = w.destination.as_ref().filter(|d| d.enabled) {
+            validate_destination(d).map_err(|e| format!("workspace {}: {e}", w.id))?;
+            let key = read_key(d).map_err(|e| format!("workspace {}: {e}", w.id))?;
+            let base = client::BaseUrl::parse(&d.url)?;
+            let remote_id = d.workspace_id.clone().unwrap_or_else(|| w.id.clone());
+            workspaces.push(forwarder::Destination {
+                workspace: w.id.clone(),
+                remote_id,
+                base,
+                key,
+                limits: d.limits,
+            });
+        }
+    }
+    Ok(workspaces)
+}
+
+fn spawn(
+    workspaces: Vec<forwarder::Destination>,
+    state: state::StateDb,
+    source: Arc<dyn Source>,
+) -> Result<Running, String> {
     let shared = Arc::new(Shared {
         state,
-        metrics: ids.iter().map(|id| (id.clone(), Arc::default())).collect(),
+        metrics: workspaces.iter().map(|w| (w.workspace.clone(), Arc::default())).collect(),
         retry_signal: Notify::new(),
     });
     let (stop, stopped) = watch::channel(false);
@@ -239,7 +310,12 @@ pub fn start(config: &Config, store: &dyn Store) -> Result<Option<Running>, Stri
                 let tasks: Vec<_> = workspaces
                     .into_iter()
                     .map(|d| {
-                        let f = forwarder::Forwarder::new(d, source.clone(), thread_shared.clone(), client.clone());
+                        let f = forwarder::Forwarder::new(
+                            d,
+                            source.clone(),
+                            thread_shared.clone(),
+                            client.clone(),
+                        );
                         tokio::spawn(f.run(stopped.clone()))
                     })
                     .collect();
@@ -251,5 +327,5 @@ pub fn start(config: &Config, store: &dyn Store) -> Result<Option<Running>, Stri
             })
         })
         .map_err(|e| format!("cannot start the delivery thread: {e}"))?;
-    Ok(Some(Running { shared, stop, thread: Some(thread) }))
+    Ok(Running { shared, stop, thread: Some(thread) })
 }

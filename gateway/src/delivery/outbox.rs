@@ -29,7 +29,11 @@ pub struct Enabled {
 
 impl Enabled {
     pub(crate) fn new(workspaces: &[String]) -> Self {
-        Enabled { workspaces: workspaces.iter().cloned().collect(), signal: Arc::new(Notify::new()), queued: AtomicBool::new(false) }
+        Enabled {
+            workspaces: workspaces.iter().cloned().collect(),
+            signal: Arc::new(Notify::new()),
+            queued: AtomicBool::new(false),
+        }
     }
 
     pub(crate) fn signal(&self) -> Arc<Notify> {
@@ -109,7 +113,11 @@ fn err(e: rusqlite::Error) -> SourceError {
 }
 
 impl Source for OutboxSource {
-    fn next<'a>(&'a self, workspace: &'a str, max: usize) -> BoxFuture<'a, Result<Vec<SourceItem>, SourceError>> {
+    fn next<'a>(
+        &'a self,
+        workspace: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<SourceItem>, SourceError>> {
         Box::pin(async move {
             loop {
                 // Registered before looking, so a commit between the look and the wait is seen.
@@ -129,8 +137,11 @@ impl Source for OutboxSource {
         Box::pin(async move {
             let mut conn = super::state::lock(&self.conn);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-            tx.execute("DELETE FROM outbox WHERE workspace = ?1 AND seq <= ?2", params![workspace, through as i64])
-                .map_err(err)?;
+            tx.execute(
+                "DELETE FROM outbox WHERE workspace = ?1 AND seq <= ?2",
+                params![workspace, through as i64],
+            )
+            .map_err(err)?;
             tx.commit().map_err(err)
         })
     }
@@ -139,7 +150,9 @@ impl Source for OutboxSource {
         Box::pin(async move {
             let conn = super::state::lock(&self.conn);
             let n: Option<i64> = conn
-                .query_row("SELECT count(*) FROM outbox WHERE workspace = ?1", params![workspace], |r| r.get(0))
+                .query_row("SELECT count(*) FROM outbox WHERE workspace = ?1", params![workspace], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(err)?;
             Ok(n.unwrap_or(0).max(0) as u64)

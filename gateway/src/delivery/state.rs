@@ -193,7 +193,11 @@ impl StateDb {
     pub fn progress(&self, workspace: &str) -> Result<Option<u64>, StoreError> {
         let conn = lock(&self.conn);
         let through: Option<i64> = conn
-            .query_row("SELECT through FROM delivery_progress WHERE workspace = ?1", params![workspace], |r| r.get(0))
+            .query_row(
+                "SELECT through FROM delivery_progress WHERE workspace = ?1",
+                params![workspace],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(through.map(|t| t as u64))
     }
@@ -201,7 +205,8 @@ impl StateDb {
     /// The aliases (anonymous id → customer id) of `workspace`.
     pub fn aliases(&self, workspace: &str) -> Result<HashMap<String, String>, StoreError> {
         let conn = lock(&self.conn);
-        let mut stmt = conn.prepare("SELECT anon_id, customer_id FROM delivery_aliases WHERE workspace = ?1")?;
+        let mut stmt =
+            conn.prepare("SELECT anon_id, customer_id FROM delivery_aliases WHERE workspace = ?1")?;
         let rows = stmt.query_map(params![workspace], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -217,7 +222,13 @@ impl StateDb {
     }
 
     /// Marks requests as retrying.
-    pub fn retrying(&self, request_ids: &[&str], attempts: u32, error: &str, now_ms: i64) -> Result<(), StoreError> {
+    pub fn retrying(
+        &self,
+        request_ids: &[&str],
+        attempts: u32,
+        error: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = lock(&self.conn);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for id in request_ids {
@@ -297,18 +308,30 @@ impl StateDb {
     }
 
     /// Dead items of `workspace` queued again by `POST /v1/dead/{id}/retry`: (id, request id, element).
-    pub fn retries(&self, workspace: &str, max: usize) -> Result<Vec<(i64, String, String, i64)>, StoreError> {
+    pub fn retries(
+        &self,
+        workspace: &str,
+        max: usize,
+    ) -> Result<Vec<(i64, String, String, i64)>, StoreError> {
         let conn = lock(&self.conn);
         let mut stmt = conn.prepare_cached(
             "SELECT id, request_id, element, attempts FROM delivery_dead
              WHERE workspace = ?1 AND status = 'retry' ORDER BY id LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![workspace, max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map(params![workspace, max as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records the result of sending retried dead items: delivered, or dead again with `reason`.
-    pub fn retried(&self, ids: &[(i64, String)], outcome: Result<(), &str>, attempts: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub fn retried(
+        &self,
+        ids: &[(i64, String)],
+        outcome: Result<(), &str>,
+        attempts: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = lock(&self.conn);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (id, request_id) in ids {
@@ -362,7 +385,13 @@ impl StateDb {
     }
 
     /// Dead-letter items of `workspace` with ids above `after`, oldest first.
-    pub fn dead(&self, workspace: &str, after: i64, limit: usize, all: bool) -> Result<Vec<DeadItem>, StoreError> {
+    pub fn dead(
+        &self,
+        workspace: &str,
+        after: i64,
+        limit: usize,
+        all: bool,
+    ) -> Result<Vec<DeadItem>, StoreError> {
         let conn = lock(&self.conn);
         let mut stmt = conn.prepare_cached(
             "SELECT id, request_id, kind, reason, status, attempts, element, created_at FROM delivery_dead
@@ -392,7 +421,12 @@ impl StateDb {
     }
 
     /// Queues dead item `id` of `workspace` again.
-    pub fn mark_retry(&self, workspace: &str, id: i64, now_ms: i64) -> Result<Result<(), RetryRefusal>, StoreError> {
+    pub fn mark_retry(
+        &self,
+        workspace: &str,
+        id: i64,
+        now_ms: i64,
+    ) -> Result<Result<(), RetryRefusal>, StoreError> {
         let conn = lock(&self.conn);
         let found: Option<(String, String)> = conn
             .query_row(
@@ -403,7 +437,9 @@ impl StateDb {
             .optional()?;
         match found {
             None => Ok(Err(RetryRefusal::NotFound)),
-            Some((kind, reason)) if kind == "invalid" || kind == "unreadable" => Ok(Err(RetryRefusal::Invalid(reason))),
+            Some((kind, reason)) if kind == "invalid" || kind == "unreadable" => {
+                Ok(Err(RetryRefusal::Invalid(reason)))
+            }
             Some(_) => {
                 conn.execute(
                     "UPDATE delivery_dead SET status = 'retry', updated_at = ?2 WHERE id = ?1 AND status = 'dead'",

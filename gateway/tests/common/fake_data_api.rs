@@ -75,8 +75,28 @@ impl Drop for FakeDataApi {
 }
 
 const REFUSED_IDS: &[&str] = &[
-    "unknown", "guest", "null", "0", "1", "2", "-1", "-2", "true", "false", "user_attribute_unique_id", "(empty)",
-    "na", "n/a", "", "dummy_seller_code", "user_id", "id", "customer_id", "uid", "userid", "none",
+    "unknown",
+    "guest",
+    "null",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "-2",
+    "true",
+    "false",
+    "user_attribute_unique_id",
+    "(empty)",
+    "na",
+    "n/a",
+    "",
+    "dummy_seller_code",
+    "user_id",
+    "id",
+    "customer_id",
+    "uid",
+    "userid",
+    "none",
 ];
 
 impl FakeDataApi {
@@ -105,7 +125,8 @@ impl FakeDataApi {
                         handle(inner.clone(), changed.clone(), k.clone(), req)
                     });
                     let _ = linger(&stream);
-                    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
                     tokio::select! {
                         _ = conn => {}
                         _ = kill.notified() => {}
@@ -163,7 +184,12 @@ impl FakeDataApi {
     }
 
     /// Waits (up to `deadline`) until `done` holds for the accepted elements of `workspace`.
-    pub async fn wait_for(&self, workspace: &str, deadline: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub async fn wait_for(
+        &self,
+        workspace: &str,
+        deadline: Duration,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let until = tokio::time::Instant::now() + deadline;
         loop {
             let notified = self.changed.notified();
@@ -226,11 +252,9 @@ async fn handle(
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .is_some_and(|pair| key.is_some_and(|k| pair == format!("{workspace}:{k}")));
-    let content_type_ok = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    let content_type_ok = req.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Ok(fail(400, "Bad Request", "body could not be read")),
@@ -286,7 +310,8 @@ async fn handle(
             return Ok(fail(400, "Bad Request", "malformed JSON"));
         }
     };
-    let (Some("transition"), Some(elements)) = (parsed["type"].as_str(), parsed["elements"].as_array()) else {
+    let (Some("transition"), Some(elements)) = (parsed["type"].as_str(), parsed["elements"].as_array())
+    else {
         log(Some(400), 0, body.len());
         return Ok(fail(400, "Bad Request", "expected {\"type\":\"transition\",\"elements\":[...]}"));
     };
@@ -305,7 +330,10 @@ async fn handle(
         kill.notify_one();
         std::future::pending::<()>().await;
     }
-    Ok(reply(200, r#"{"status":"success","message":"Your request has been accepted and will be processed soon.","request_id":"fake"}"#))
+    Ok(reply(
+        200,
+        r#"{"status":"success","message":"Your request has been accepted and will be processed soon.","request_id":"fake"}"#,
+    ))
 }
 
 fn check_element(e: &Value) -> Result<(), String> {

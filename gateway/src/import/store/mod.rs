@@ -138,7 +138,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Queues every entry of `workspaces` that is imported from now on for delivery, in the
     /// transaction that imports it (the embedded log's outbox). `None`: this store cannot.
-    fn enable_outbox(&self, workspaces: &[String]) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
+    fn enable_outbox(
+        &self,
+        workspaces: &[String],
+    ) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
         let _ = workspaces;
         Ok(None)
     }

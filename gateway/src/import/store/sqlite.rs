@@ -278,7 +278,10 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
-    fn enable_outbox(&self, workspaces: &[String]) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
+    fn enable_outbox(
+        &self,
+        workspaces: &[String],
+    ) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
         let conn = lock(&self.writer);
         conn.execute_batch(crate::delivery::state::SCHEMA)?;
         let enabled = crate::delivery::outbox::Enabled::new(workspaces);
