@@ -386,16 +386,14 @@ impl Walker<'_> {
                 return None;
             }
         };
-        if what == "customer_id" {
-            if hookmap_data_api::is_refused_customer_id(text) {
-                self.push(
-                    Diagnostic::error(format!("customer_id {text:?} is a placeholder MoEngage refuses"))
-                        .at(v.span.clone())
-                        .label("refused by the Data API")
-                        .help("map the id from the payload with a JSONPath, such as \"$.email\""),
-                );
-                return None;
-            }
+        if what == "customer_id" && hookmap_data_api::is_refused_customer_id(text) {
+            self.push(
+                Diagnostic::error(format!("customer_id {text:?} is a placeholder MoEngage refuses"))
+                    .at(v.span.clone())
+                    .label("refused by the Data API")
+                    .help("map the id from the payload with a JSONPath, such as \"$.email\""),
+            );
+            return None;
         }
         Some(source)
     }
@@ -523,15 +521,15 @@ impl Walker<'_> {
             let key_ok = self.name_rules(key, &member.key_span, "attribute name");
             let what = format!("attribute `{key}`");
             let Some(source) = self.source(v, &what, "a string, number or boolean") else { continue };
-            if let Source::Literal(Literal::String(s)) = &source.value {
-                if let Some(chars) = hookmap_data_api::value_too_long(s) {
-                    self.push(
-                        Diagnostic::error(format!("value of {what} is {chars} characters long"))
-                            .at(v.span.clone())
-                            .label(format!("MoEngage keeps at most {MAX_VALUE_CHARS} characters")),
-                    );
-                    continue;
-                }
+            if let Source::Literal(Literal::String(s)) = &source.value
+                && let Some(chars) = hookmap_data_api::value_too_long(s)
+            {
+                self.push(
+                    Diagnostic::error(format!("value of {what} is {chars} characters long"))
+                        .at(v.span.clone())
+                        .label(format!("MoEngage keeps at most {MAX_VALUE_CHARS} characters")),
+                );
+                continue;
             }
             if key_ok {
                 out.entries.push(Attribute {
