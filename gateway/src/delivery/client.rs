@@ -1,7 +1,6 @@
-//! The HTTP client that calls the Data API: hyper-util's pooled client, HTTP/1.1, plain HTTP.
-//!
-//! No TLS: this build cannot reach `https://api-0N.moengage.com` directly. A deployment puts
-//! a TLS-originating proxy next to the gateway (see `docs/delivery.md`).
+//! The HTTP client that calls the Data API: hyper-util's pooled client, HTTP/1.1. HTTPS needs
+//! the crate feature `tls` (rustls on ring, webpki roots); without it only `http://` URLs are
+//! accepted, for a TLS-originating proxy or a test server (see `docs/delivery.md`).
 
 use std::fmt;
 use std::time::Duration;
@@ -26,14 +25,15 @@ impl BaseUrl {
     pub fn parse(url: &str) -> Result<BaseUrl, String> {
         let trimmed = url.trim_end_matches('/');
         let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
-        if trimmed.starts_with("https://") {
+        if trimmed.starts_with("https://") && !cfg!(feature = "tls") {
             return Err(format!(
                 "destination url {url:?} is HTTPS, and this build of the gateway speaks plain HTTP only: \
-                 point it at a TLS-originating proxy (docs/delivery.md, \"TLS\")"
+                 build it with `--features tls`, or point it at a TLS-originating proxy (docs/delivery.md, \"TLS\")"
             ));
         }
-        let Some(rest) = trimmed.strip_prefix("http://") else {
-            return Err(format!("destination url {url:?} must start with http://"));
+        let rest = trimmed.strip_prefix("http://").or_else(|| trimmed.strip_prefix("https://"));
+        let Some(rest) = rest else {
+            return Err(format!("destination url {url:?} must start with http:// or https://"));
         };
         if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
             return Err(format!("destination url {url:?} must be http://host[:port], optionally with /v1"));
@@ -82,21 +82,40 @@ impl fmt::Display for CallError {
     }
 }
 
+#[cfg(feature = "tls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+#[cfg(not(feature = "tls"))]
+type Connector = HttpConnector;
+
 /// The client.
 #[derive(Clone, Debug)]
 pub struct Client {
-    inner: HyperClient<HttpConnector, Full<Bytes>>,
+    inner: HyperClient<Connector, Full<Bytes>>,
 }
 
-impl Default for Client {
-    fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(Duration::from_secs(10)));
-        connector.set_nodelay(true);
+impl Client {
+    /// A client; with the `tls` feature it speaks HTTPS too, verifying servers against the
+    /// webpki (Mozilla) roots.
+    pub fn new() -> Result<Client, String> {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(Duration::from_secs(10)));
+        http.set_nodelay(true);
+        #[cfg(feature = "tls")]
+        let connector = {
+            http.enforce_http(false);
+            hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+                .map_err(|e| format!("cannot set up TLS: {e}"))?
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(http)
+        };
+        #[cfg(not(feature = "tls"))]
+        let connector = http;
         let inner = HyperClient::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Client { inner }
+        Ok(Client { inner })
     }
 }
 
@@ -167,7 +186,14 @@ mod tests {
     #[test]
     fn base_urls() {
         assert_eq!(BaseUrl::parse("http://127.0.0.1:9/v1/").unwrap().0, "http://127.0.0.1:9");
-        assert!(BaseUrl::parse("https://api-01.moengage.com").unwrap_err().contains("plain HTTP"));
+        if cfg!(feature = "tls") {
+            assert_eq!(
+                BaseUrl::parse("https://api-01.moengage.com/v1").unwrap().0,
+                "https://api-01.moengage.com"
+            );
+        } else {
+            assert!(BaseUrl::parse("https://api-01.moengage.com").unwrap_err().contains("plain HTTP"));
+        }
         assert!(BaseUrl::parse("ftp://x").is_err());
         assert!(BaseUrl::parse("http://x/y").is_err());
         let uri = BaseUrl::parse("http://h:1").unwrap().bulk("WS").unwrap();

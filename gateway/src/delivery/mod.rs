@@ -301,12 +301,12 @@ fn spawn(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the delivery runtime: {e}"))?;
+    let client = client::Client::new()?;
     let thread_shared = shared.clone();
     let thread = std::thread::Builder::new()
         .name("hookmap-delivery".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let client = client::Client::default();
                 let tasks: Vec<_> = workspaces
                     .into_iter()
                     .map(|d| {
