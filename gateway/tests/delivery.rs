@@ -390,8 +390,9 @@ async fn retries_that_run_out_go_to_the_dead_letter_list() {
 }
 
 #[tokio::test]
-async fn a_401_pauses_the_workspace_instead_of_burning_the_queue() {
+async fn a_401_or_403_pauses_the_workspace_instead_of_burning_the_queue() {
     let s = setup().await;
+    s.fake.script(MOE1, [Behaviour::Status(403, vec![])]);
     s.fake.always(MOE1, Behaviour::Status(401, vec![]));
     let rids = [post_event(&s.gw, &event("c", "A", 1)).await, post_event(&s.gw, &event("c", "B", 2)).await];
     wait_metric(&s.gw, "hookmap_delivery_paused{workspace=\"WS1\"} 1").await;
@@ -404,6 +405,7 @@ async fn a_401_pauses_the_workspace_instead_of_burning_the_queue() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(s.gw.get("/v1/dead").await.json()["items"].as_array().unwrap().len(), 0);
+    wait_metric(&s.gw, "hookmap_delivery_calls_total{workspace=\"WS1\",status=\"403\"} 1").await;
     // The key is fixed on MoEngage's side: delivery resumes by itself.
     s.fake.always(MOE1, Behaviour::Accept);
     for rid in &rids {
@@ -450,6 +452,20 @@ async fn a_failing_workspace_does_not_delay_another() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(s.gw.get(&format!("/v1/requests/{stuck}")).await.json()["delivery"]["state"], "retrying");
+    // The stuck workspace's lag grows while its batch waits; the other's is back to 0.
+    let until = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let text = metrics(&s.gw).await;
+        let lag = |ws: &str| {
+            let prefix = format!("hookmap_delivery_lag_seconds{{workspace=\"{ws}\"}} ");
+            text.lines().find_map(|l| l.strip_prefix(&prefix)?.parse::<u64>().ok())
+        };
+        if lag("WS1").is_some_and(|l| l >= 1) && lag("WS2") == Some(0) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < until, "{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(s.fake.accepted(MOE1).is_empty());
     s.gw.stop().await;
 }

@@ -151,7 +151,7 @@ impl Forwarder {
             Ok(n) => {
                 self.metrics.queued.store(n, Relaxed);
                 if n == 0 {
-                    self.metrics.lag_ms.store(0, Relaxed);
+                    self.metrics.oldest_ms.store(0, Relaxed);
                 }
             }
             Err(e) => tracing::warn!(workspace = %self.ws, error = %e, "cannot count the queue"),
@@ -167,7 +167,7 @@ impl Forwarder {
         let now = now_ms();
         let oldest = batch.iter().filter_map(|(_, e)| e.as_ref().ok().map(|e| e.received_at_ms)).min();
         if let Some(oldest) = oldest {
-            self.metrics.lag_ms.store(now.saturating_sub(oldest).max(0) as u64, Relaxed);
+            self.metrics.oldest_ms.store(oldest.max(1) as u64, Relaxed);
         }
         let fresh: Vec<SourceItem> =
             batch.into_iter().filter(|(p, _)| self.progress.is_none_or(|done| *p > done)).collect();

@@ -123,7 +123,9 @@ pub(crate) struct WorkspaceMetrics {
     pub retried: AtomicU64,
     pub held: AtomicU64,
     pub queued: AtomicU64,
-    pub lag_ms: AtomicU64,
+    /// `received_at` of the oldest request being delivered (0: none), so the lag keeps growing
+    /// while a batch is stuck.
+    pub oldest_ms: AtomicU64,
     pub paused: AtomicU64,
     pub calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -182,7 +184,10 @@ impl Shared {
                 m.queued.load(Relaxed)
             }),
             ("hookmap_delivery_lag_seconds", "gauge", "Age of the oldest entry waiting for delivery.", |m| {
-                m.lag_ms.load(Relaxed) / 1000
+                match m.oldest_ms.load(Relaxed) {
+                    0 => 0,
+                    oldest => (crate::now_ms().max(0) as u64).saturating_sub(oldest) / 1000,
+                }
             }),
             (
                 "hookmap_delivery_paused",
