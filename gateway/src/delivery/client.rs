@@ -168,7 +168,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// (seconds until the window resets, or the reset's epoch time in seconds), else the 60 s
 /// window. At most 5 minutes.
 pub fn wait_after_429(headers: &HeaderMap, now_ms: i64) -> Duration {
-    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
+    let number =
+        |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok().filter(|n| !n.is_nan());
     let secs = if let Some(s) = number("retry-after") {
         s
     } else if let Some(reset) = number("x-ratelimit-reset") {
@@ -208,6 +209,8 @@ mod tests {
         assert_eq!(wait_after_429(&h, 0), Duration::from_secs(7));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1700000010"));
         assert_eq!(wait_after_429(&h, 1_700_000_000_000), Duration::from_secs(10));
+        h.insert("retry-after", HeaderValue::from_static("NaN"));
+        assert_eq!(wait_after_429(&h, 1_700_000_000_000), Duration::from_secs(10), "ignored");
         h.insert("retry-after", HeaderValue::from_static("2"));
         assert_eq!(wait_after_429(&h, 0), Duration::from_secs(2));
     }
