@@ -7,6 +7,9 @@
 //!   latency and with 50 ms per call. The outbound rate limit is lifted for this (the Data
 //!   API's own default, 60,000 events a minute, would cap it at 1,000 events a second).
 //!
+//! - the cost of queuing on the acknowledgement path: the store alone (no HTTP) writing groups
+//!   of 64 requests, with and without the outbox, alternating, 4 s each.
+//!
 //! `DELIVERY_RECORDS` (default 20,000) sets the records per delivery run.
 
 #[path = "../tests/common/client.rs"]
@@ -191,8 +194,63 @@ async fn delivery_run(records: u64, latency: Duration) -> (f64, usize) {
     (total as f64 / elapsed.as_secs_f64(), calls)
 }
 
+/// Requests per second the store commits in groups of 64 for `secs`, queuing for delivery or not.
+fn store_rate(dir: &std::path::Path, name: &str, outbox: bool, secs: u64) -> f64 {
+    use hookmap_gateway::Store;
+    use hookmap_gateway::log::{Content, Entry};
+    let store = SqliteStore::open(&dir.join(name), Duration::from_secs(86_400)).unwrap();
+    if outbox {
+        store.enable_outbox(&["WS1".to_owned()]).unwrap();
+    }
+    let mapper = hookmap_gateway::mappers::MAPPERS
+        .iter()
+        .copied()
+        .find(|m| m.info().config_name == "lead_form")
+        .unwrap();
+    let ws: Arc<str> = "WS1".into();
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(secs) {
+        let writes: Vec<Entry> = (0..64)
+            .map(|_| {
+                n += 1;
+                let records = mapper.map(payload(n).as_bytes()).unwrap();
+                Entry {
+                    request_id: format!("r{n}"),
+                    workspace: ws.clone(),
+                    partner: "webforms".into(),
+                    mapping_type: hookmap::MappingType::Events,
+                    config_name: "lead_form".into(),
+                    received_at_ms: 0,
+                    idempotency_key: None,
+                    content: Content::Records(records.into_iter().map(Record::into_owned).collect()),
+                }
+            })
+            .collect();
+        store.write_group(&writes).unwrap();
+        store.maintain(0).unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+fn outbox_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut without = Vec::new();
+    let mut with = Vec::new();
+    for round in 0..2 {
+        without.push(store_rate(dir.path(), &format!("plain-{round}.db"), false, 4));
+        with.push(store_rate(dir.path(), &format!("outbox-{round}.db"), true, 4));
+    }
+    println!();
+    println!("| store alone, groups of 64 (2 rounds of 4 s, alternating) | requests/s |");
+    println!("|---|---:|");
+    println!("| import only | {:.0} / {:.0} |", without[0], without[1]);
+    println!("| import + outbox row + delivery_requests row | {:.0} / {:.0} |", with[0], with[1]);
+}
+
 fn main() {
     encoder_vs_mapper();
+    outbox_cost();
     let records: u64 = std::env::var("DELIVERY_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     println!();
