@@ -214,7 +214,9 @@ fn store_rate(dir: &std::path::Path, name: &str, outbox: bool, secs: u64) -> f64
         let writes: Vec<Entry> = (0..64)
             .map(|_| {
                 n += 1;
-                let records = mapper.map(payload(n).as_bytes()).unwrap();
+                let body = payload(n);
+                let records: Vec<Record<'static>> =
+                    mapper.map(body.as_bytes()).unwrap().into_iter().map(Record::into_owned).collect();
                 Entry {
                     request_id: format!("r{n}"),
                     workspace: ws.clone(),
@@ -223,7 +225,7 @@ fn store_rate(dir: &std::path::Path, name: &str, outbox: bool, secs: u64) -> f64
                     config_name: "lead_form".into(),
                     received_at_ms: 0,
                     idempotency_key: None,
-                    content: Content::Records(records.into_iter().map(Record::into_owned).collect()),
+                    content: Content::Records(records),
                 }
             })
             .collect();
