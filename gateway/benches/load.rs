@@ -292,7 +292,12 @@ fn main() {
     )
     .unwrap();
     let config = Config {
-        workspaces: vec![WorkspaceConfig { id: "WS1".into(), key: "key".into(), rate_limit: None }],
+        workspaces: vec![WorkspaceConfig {
+            id: "WS1".into(),
+            key: "key".into(),
+            rate_limit: None,
+            destination: None,
+        }],
         rate_limit: RateLimit { per_second: 1e9, burst: None },
         ..Config::default()
     };
@@ -326,9 +331,10 @@ fn main() {
             config.validate().unwrap();
             let registry = Registry::new(mappers::ALL.iter().copied()).unwrap();
             let addr = server_rt.block_on(async {
-                let broker = hookmap_gateway::log::jetstream::Broker::connect(config.broker.as_ref().unwrap())
-                    .await
-                    .expect("broker");
+                let broker =
+                    hookmap_gateway::log::jetstream::Broker::connect(config.broker.as_ref().unwrap())
+                        .await
+                        .expect("broker");
                 let gateway = Gateway::with_broker(&config, registry, broker);
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
@@ -355,7 +361,10 @@ fn main() {
     println!("{} {} |", fixed.row("gateway, durable ack, fixed 1,000 req/s"), middle.since(&before));
     for (servers, rows) in &broker_rows {
         for (name, stats) in rows {
-            println!("{} | | |", stats.row(&format!("broker mode, {servers} node(s), replicas {servers}, {name}")));
+            println!(
+                "{} | | |",
+                stats.row(&format!("broker mode, {servers} node(s), replicas {servers}, {name}"))
+            );
         }
     }
     let wal = std::fs::metadata(dir.path().join("bench.db-wal")).map_or(0, |m| m.len());

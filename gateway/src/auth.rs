@@ -74,7 +74,12 @@ mod tests {
     use super::*;
 
     fn creds() -> Credentials {
-        Credentials::new(&[WorkspaceConfig { id: "ws1".into(), key: "k:ey".into(), rate_limit: None }])
+        Credentials::new(&[WorkspaceConfig {
+            id: "ws1".into(),
+            key: "k:ey".into(),
+            rate_limit: None,
+            destination: None,
+        }])
     }
 
     fn check(value: &str) -> Option<Arc<str>> {

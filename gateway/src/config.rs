@@ -97,6 +97,77 @@ pub struct WorkspaceConfig {
     /// This workspace's own rate, instead of the global one.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// Where this workspace's records are forwarded (MoEngage's Data API); none keeps them in
+    /// the gateway only. See `docs/delivery.md`.
+    #[serde(default)]
+    pub destination: Option<DestinationConfig>,
+}
+
+/// A Data API to forward a workspace's records to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationConfig {
+    /// The data center's base URL, such as `http://api-01.moengage.com` (a `/v1` suffix is
+    /// accepted); overridable for tests. Plain HTTP only, see `docs/delivery.md`.
+    pub url: String,
+    /// The MoEngage workspace id (the Data API's Basic-auth user name); defaults to the
+    /// gateway workspace's id.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    /// Name of the environment variable holding the Data API key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the Data API key (surrounding white space is ignored).
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
+    /// Whether records are forwarded; `false` keeps the settings but queues nothing.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// Limits, retries and timeouts.
+    #[serde(default)]
+    pub limits: DeliveryLimits,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// How a destination is called.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryLimits {
+    /// Event items (actions) per minute; the Data API's bulk limit by default.
+    pub events_per_minute: u64,
+    /// User items (customer elements) per minute; the Data API's bulk limit by default.
+    pub users_per_minute: u64,
+    /// Calls made for one bulk call before its elements are dead-lettered (5xx, timeouts and
+    /// connection errors count; 429 and a paused workspace do not).
+    pub max_attempts: u32,
+    /// First retry delay; doubled each attempt, with jitter, up to `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    /// Longest retry delay.
+    pub backoff_max_ms: u64,
+    /// A call with no complete answer within this is retried.
+    pub timeout_ms: u64,
+    /// After 401 or 403, how long the workspace's delivery pauses before trying again.
+    pub pause_ms: u64,
+    /// Log entries handled per batch (a crash re-sends at most one batch).
+    pub batch_entries: usize,
+}
+
+impl Default for DeliveryLimits {
+    fn default() -> Self {
+        DeliveryLimits {
+            events_per_minute: 60_000,
+            users_per_minute: 60_000,
+            max_attempts: 8,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 60_000,
+            timeout_ms: 30_000,
+            pause_ms: 60_000,
+            batch_entries: 500,
+        }
+    }
 }
 
 // Hand-written so that a logged config never shows a key.
@@ -106,6 +177,7 @@ impl fmt::Debug for WorkspaceConfig {
             .field("id", &self.id)
             .field("key", &"<redacted>")
             .field("rate_limit", &self.rate_limit)
+            .field("destination", &self.destination)
             .finish()
     }
 }
@@ -211,7 +283,9 @@ impl Config {
             (Some(id), Some(key)) => {
                 match self.workspaces.iter_mut().find(|w| w.id == id) {
                     Some(w) => w.key = key,
-                    None => self.workspaces.push(WorkspaceConfig { id, key, rate_limit: None }),
+                    None => {
+                        self.workspaces.push(WorkspaceConfig { id, key, rate_limit: None, destination: None })
+                    }
                 }
                 Ok(())
             }
@@ -286,6 +360,10 @@ impl Config {
             }
             if !seen.insert(&w.id) {
                 return err(format!("workspace {} is listed twice", w.id));
+            }
+            if let Some(d) = &w.destination {
+                crate::delivery::validate_destination(d)
+                    .map_err(|m| ConfigError(format!("workspace {}: {m}", w.id)))?;
             }
         }
         for limit in std::iter::once(&self.rate_limit)

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 // The roles, and the log they share.
+pub mod delivery;
 pub mod import;
 pub mod ingest;
 pub mod log;
@@ -59,6 +60,8 @@ pub struct Gateway {
     writer_thread: Option<JoinHandle<()>>,
     /// Tasks that live as long as the gateway serves.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// The forwarders to the Data API, when a workspace has a destination.
+    delivery: Option<delivery::Running>,
 }
 
 impl Gateway {
@@ -66,26 +69,41 @@ impl Gateway {
     /// `config` should have been validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
+        // Before the writer starts, so every entry it imports for these workspaces is queued.
+        let delivery = delivery::start(config, &*store).map_err(std::io::Error::other)?;
         let (writer, writer_thread) =
             import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
         let sink = Some(ingest::sink::Sink::Store(writer));
-        let state = server::AppState::new(config, registry, sink, Some(store), None, metrics);
-        Ok(Gateway { state: Arc::new(state), writer_thread: Some(writer_thread), background: Vec::new() })
+        let shared = delivery.as_ref().map(|d| d.shared.clone());
+        let state = server::AppState::new(config, registry, sink, Some(store), None, shared, metrics);
+        Ok(Gateway {
+            state: Arc::new(state),
+            writer_thread: Some(writer_thread),
+            background: Vec::new(),
+            delivery,
+        })
     }
 
-    /// A broker-mode gateway: accepted requests go to `broker`'s stream, and the look-ups are
-    /// the importer's. Call it inside a Tokio runtime: with shared rate limits on, it starts the
-    /// task that counts the live gateways.
+    /// A broker-mode gateway: accepted requests go to `broker`'s stream, and the look-ups (and
+    /// delivery) are the importer's. Call it inside a Tokio runtime: with shared rate limits
+    /// on, it starts the task that counts the live gateways.
     pub fn with_broker(config: &Config, registry: Registry, broker: log::jetstream::Broker) -> Gateway {
         let metrics = Arc::new(metrics::Metrics::default());
         let sink = Some(ingest::sink::Sink::Broker(Box::new(broker.clone())));
-        let state =
-            Arc::new(server::AppState::new(config, registry, sink, None, Some(broker.clone()), metrics));
+        let state = Arc::new(server::AppState::new(
+            config,
+            registry,
+            sink,
+            None,
+            Some(broker.clone()),
+            None,
+            metrics,
+        ));
         let mut background = Vec::new();
         if broker.config().share_rate_limits {
             background.push(ingest::shared_limit::spawn(broker, state.clone()));
         }
-        Gateway { state, writer_thread: None, background }
+        Gateway { state, writer_thread: None, background, delivery: None }
     }
 
     /// The routes, for serving them some other way (the writer stays up as long as a router
@@ -101,7 +119,7 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Gateway { state, writer_thread, background } = self;
+        let Gateway { state, writer_thread, background, delivery } = self;
         let router = server::router(state);
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
         for task in background {
@@ -109,10 +127,17 @@ impl Gateway {
         }
         // The router and every connection are gone, so is the writer's last handle: the
         // thread drains its queue and ends.
-        let Some(writer_thread) = writer_thread else { return Ok(()) };
-        tokio::task::spawn_blocking(move || writer_thread.join())
-            .await
-            .map_err(std::io::Error::other)?
-            .map_err(|_| std::io::Error::other("the writer thread panicked"))
+        let written = match writer_thread {
+            Some(thread) => tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(|_| std::io::Error::other("the writer thread panicked")),
+            None => Ok(()),
+        };
+        // Then the forwarders; what they had not finished is delivered at the next start.
+        if let Some(delivery) = delivery {
+            tokio::task::spawn_blocking(move || delivery.stop()).await.map_err(std::io::Error::other)?;
+        }
+        written
     }
 }

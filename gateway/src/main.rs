@@ -181,7 +181,7 @@ fn import(args: ImportArgs) -> Result<(), Failure> {
         let (listener, addr) = bind(&listen).await?;
         let broker = Broker::connect(&broker_config).await.map_err(run_err)?;
         let importer =
-            Importer::start(&config, broker, Arc::new(store), &args.consumer).await.map_err(run_err)?;
+            Importer::start(&config, broker, Arc::new(store), &args.db, &args.consumer).await.map_err(run_err)?;
         println!("listening on {addr}");
         tracing::info!(%addr, db = %args.db.display(), consumer = %args.consumer, "hookmap-gateway importer started");
         importer.serve(listener, shutdown_signal()).await.map_err(run_err)?;

@@ -39,6 +39,8 @@ pub(crate) struct AppState {
     pub max_body_bytes: usize,
     pub body_timeout: std::time::Duration,
     pub body_pointers: BTreeMap<String, String>,
+    /// Delivery, when a workspace has a destination.
+    pub delivery: Option<Arc<crate::delivery::Shared>>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
         sink: Option<Sink>,
         store: Option<Arc<dyn Store>>,
         broker: Option<Broker>,
+        delivery: Option<Arc<crate::delivery::Shared>>,
         metrics: Arc<Metrics>,
     ) -> AppState {
         AppState {
@@ -63,6 +66,7 @@ impl AppState {
             max_body_bytes: config.max_body_bytes,
             body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
             body_pointers: config.idempotency.body_pointers.clone(),
+            delivery,
         }
     }
 }
@@ -92,6 +96,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     router
         .route("/v1/requests/{request_id}", get(import::lookup::get_request))
         .route("/v1/customers/{customer_id}", get(import::lookup::get_customer))
+        .route("/v1/dead", get(crate::delivery::http::list_dead))
+        .route("/v1/dead/{id}/retry", post(crate::delivery::http::retry_dead))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(fallback)
@@ -140,7 +146,11 @@ async fn healthz(State(app): App) -> Response {
 }
 
 async fn metrics(State(app): App) -> Response {
-    let mut response = app.metrics.render().into_response();
+    let mut text = app.metrics.render();
+    if let Some(delivery) = &app.delivery {
+        delivery.render(&mut text);
+    }
+    let mut response = text.into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

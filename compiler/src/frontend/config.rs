@@ -40,37 +40,8 @@ const PLATFORMS: &[&str] = &["web", "android", "ios", "api"];
 const MAPPING_TYPES: &[&str] = &["events", "users"];
 const JSON_TYPES: &[&str] = &["string", "number", "integer", "boolean", "object", "array"];
 
-/// `customer_id` values the MoEngage Data API refuses (compared trimmed and case-insensitively).
-const REFUSED_CUSTOMER_IDS: &[&str] = &[
-    "unknown",
-    "guest",
-    "null",
-    "0",
-    "1",
-    "2",
-    "-1",
-    "-2",
-    "true",
-    "false",
-    "user_attribute_unique_id",
-    "(empty)",
-    "na",
-    "n/a",
-    "",
-    "dummy_seller_code",
-    "user_id",
-    "id",
-    "customer_id",
-    "uid",
-    "userid",
-    "none",
-];
-
-/// Data API limits on names and values.
-const MAX_NAME_CHARS: usize = 200;
-const MAX_VALUE_CHARS: usize = 512;
-/// MoEngage keeps names with this prefix for itself.
-const RESERVED_PREFIX: &str = "moe_";
+// The Data API's rules live in `hookmap-data-api`, shared with the gateway's delivery checks.
+use hookmap_data_api::{MAX_NAME_CHARS, MAX_VALUE_CHARS, NameProblem, RESERVED_PREFIX};
 
 /// What the walk found, valid or not. Keys whose value was invalid are recorded as present
 /// (with their key span) but without a value, so `check.rs` does not also call them missing.
@@ -415,17 +386,14 @@ impl Walker<'_> {
                 return None;
             }
         };
-        if what == "customer_id" {
-            let key = text.trim().to_lowercase();
-            if REFUSED_CUSTOMER_IDS.contains(&key.as_str()) {
-                self.push(
-                    Diagnostic::error(format!("customer_id {text:?} is a placeholder MoEngage refuses"))
-                        .at(v.span.clone())
-                        .label("refused by the Data API")
-                        .help("map the id from the payload with a JSONPath, such as \"$.email\""),
-                );
-                return None;
-            }
+        if what == "customer_id" && hookmap_data_api::is_refused_customer_id(text) {
+            self.push(
+                Diagnostic::error(format!("customer_id {text:?} is a placeholder MoEngage refuses"))
+                    .at(v.span.clone())
+                    .label("refused by the Data API")
+                    .help("map the id from the payload with a JSONPath, such as \"$.email\""),
+            );
+            return None;
         }
         Some(source)
     }
@@ -447,18 +415,18 @@ impl Walker<'_> {
 
     /// Data API rules for event and attribute names. Returns whether `name` passes.
     fn name_rules(&mut self, name: &str, span: &Span, what: &str) -> bool {
-        let chars = name.chars().count();
-        let error = if name.trim().is_empty() {
-            Diagnostic::error(format!("empty {what}")).label("expected a name")
-        } else if name.starts_with(RESERVED_PREFIX) {
-            Diagnostic::error(format!("{what} `{name}` starts with `{RESERVED_PREFIX}`"))
-                .label(format!("`{RESERVED_PREFIX}` is reserved for MoEngage's own names"))
-                .help("rename it without the prefix")
-        } else if chars > MAX_NAME_CHARS {
-            Diagnostic::error(format!("{what} is {chars} characters long"))
-                .label(format!("MoEngage allows at most {MAX_NAME_CHARS} characters"))
-        } else {
-            return true;
+        let error = match hookmap_data_api::name_problem(name) {
+            None => return true,
+            Some(NameProblem::Empty) => Diagnostic::error(format!("empty {what}")).label("expected a name"),
+            Some(NameProblem::Reserved) => {
+                Diagnostic::error(format!("{what} `{name}` starts with `{RESERVED_PREFIX}`"))
+                    .label(format!("`{RESERVED_PREFIX}` is reserved for MoEngage's own names"))
+                    .help("rename it without the prefix")
+            }
+            Some(NameProblem::TooLong(chars)) => {
+                Diagnostic::error(format!("{what} is {chars} characters long"))
+                    .label(format!("MoEngage allows at most {MAX_NAME_CHARS} characters"))
+            }
         };
         self.push(error.at(span.clone()));
         false
@@ -553,16 +521,15 @@ impl Walker<'_> {
             let key_ok = self.name_rules(key, &member.key_span, "attribute name");
             let what = format!("attribute `{key}`");
             let Some(source) = self.source(v, &what, "a string, number or boolean") else { continue };
-            if let Source::Literal(Literal::String(s)) = &source.value {
-                let chars = s.chars().count();
-                if chars > MAX_VALUE_CHARS {
-                    self.push(
-                        Diagnostic::error(format!("value of {what} is {chars} characters long"))
-                            .at(v.span.clone())
-                            .label(format!("MoEngage keeps at most {MAX_VALUE_CHARS} characters")),
-                    );
-                    continue;
-                }
+            if let Source::Literal(Literal::String(s)) = &source.value
+                && let Some(chars) = hookmap_data_api::value_too_long(s)
+            {
+                self.push(
+                    Diagnostic::error(format!("value of {what} is {chars} characters long"))
+                        .at(v.span.clone())
+                        .label(format!("MoEngage keeps at most {MAX_VALUE_CHARS} characters")),
+                );
+                continue;
             }
             if key_ok {
                 out.entries.push(Attribute {

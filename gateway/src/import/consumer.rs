@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::import::store::Store;
-use crate::log::jetstream::{Broker, BrokerError, Consumer};
+use crate::log::jetstream::{Ack, Broker, BrokerError, Consumer, Read};
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::server::{self, AppState};
@@ -38,17 +38,24 @@ pub struct Importer {
     state: Arc<AppState>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The forwarders to the Data API, reading the stream with consumers of their own.
+    delivery: Option<crate::delivery::Running>,
 }
 
 impl Importer {
-    /// Opens the durable consumer `consumer` and starts applying the stream to `store`.
+    /// Opens the durable consumer `consumer` and starts applying the stream to `store` (the
+    /// SQLite file at `db`). Workspaces with a destination are delivered from the stream too,
+    /// with their delivery state kept in the same file.
     pub async fn start(
         config: &Config,
         broker: Broker,
         store: Arc<dyn Store>,
+        db: &std::path::Path,
         consumer: &str,
     ) -> Result<Importer, BrokerError> {
         let reader = broker.consumer(consumer, None).await?;
+        let source = Arc::new(crate::delivery::stream::StreamSource::new(broker.clone()));
+        let delivery = crate::delivery::start_with_source(config, db, source).map_err(BrokerError)?;
         let metrics = Arc::new(Metrics::default());
         let state = Arc::new(AppState::new(
             config,
@@ -56,11 +63,12 @@ impl Importer {
             None,
             Some(store.clone()),
             Some(broker),
+            delivery.as_ref().map(|d| d.shared.clone()),
             metrics.clone(),
         ));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(reader, store, consumer.to_owned(), metrics, stopped));
-        Ok(Importer { state, stop, task })
+        Ok(Importer { state, stop, task, delivery })
     }
 
     /// The look-up routes, `/healthz` and `/metrics`.
@@ -78,7 +86,11 @@ impl Importer {
         let router = server::router(self.state.clone());
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
         let _ = self.stop.send(true);
-        self.task.await.map_err(std::io::Error::other)
+        let imported = self.task.await.map_err(std::io::Error::other);
+        if let Some(delivery) = self.delivery {
+            tokio::task::spawn_blocking(move || delivery.stop()).await.map_err(std::io::Error::other)?;
+        }
+        imported
     }
 }
 
@@ -113,8 +125,8 @@ async fn run(
             fetched = consumer.fetch(BATCH, FETCH_WAIT) => fetched,
             _ = stopped.changed() => break,
         };
-        let (reads, ack) = match fetched {
-            Ok(batch) => batch,
+        let (reads, acks): (Vec<Read>, Vec<Ack>) = match fetched {
+            Ok(batch) => batch.into_iter().unzip(),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the stream; retrying");
                 tokio::time::sleep(RETRY_AFTER).await;
@@ -122,6 +134,8 @@ async fn run(
             }
         };
         let Some(through) = reads.last().map(|r| r.sequence) else { continue };
+        // Acknowledging the last message acknowledges the batch.
+        let ack = acks.into_iter().last();
         if through > applied {
             let mut entries = Vec::with_capacity(reads.len());
             let mut unreadable = Vec::new();

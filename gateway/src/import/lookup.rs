@@ -27,7 +27,16 @@ pub(crate) async fn get_request(
         return no_store(&rid);
     };
     let id = request_id.clone();
-    match tokio::task::spawn_blocking(move || store.request(&workspace, &id)).await {
+    let delivery = app.delivery.clone().filter(|d| d.covers(&workspace));
+    let found = tokio::task::spawn_blocking(move || {
+        let mut info = store.request(&workspace, &id)?;
+        // Where forwarding stands, for a workspace with a destination.
+        if let (Some(info), Some(delivery)) = (info.as_mut(), delivery) {
+            info.delivery = delivery.state.view(&workspace, &id)?;
+        }
+        Ok::<_, crate::import::store::StoreError>(info)
+    });
+    match found.await {
         Ok(Ok(Some(info))) => answer::json(StatusCode::OK, &info),
         Ok(Ok(None)) => answer::not_found(&rid, &format!("No request '{request_id}'")),
         Ok(Err(e)) => {

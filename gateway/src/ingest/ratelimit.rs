@@ -94,7 +94,12 @@ mod tests {
 
     fn limiter(per_second: f64, burst: Option<f64>, now: Instant) -> RateLimiter {
         let config = Config {
-            workspaces: vec![WorkspaceConfig { id: "w".into(), key: "k".into(), rate_limit: None }],
+            workspaces: vec![WorkspaceConfig {
+                id: "w".into(),
+                key: "k".into(),
+                rate_limit: None,
+                destination: None,
+            }],
             rate_limit: RateLimit { per_second, burst },
             ..Config::default()
         };

@@ -319,13 +319,9 @@ pub struct Read {
 }
 
 impl Consumer {
-    /// Up to `max` messages, waiting at most `wait` for the first. Returns the messages and a
-    /// handle that acknowledges all of them (and every earlier one) at once.
-    pub async fn fetch(
-        &mut self,
-        max: usize,
-        wait: Duration,
-    ) -> Result<(Vec<Read>, Option<Ack>), BrokerError> {
+    /// Up to `max` messages, waiting at most `wait` for the first, each with the handle that
+    /// acknowledges it and every earlier one.
+    pub async fn fetch(&mut self, max: usize, wait: Duration) -> Result<Vec<(Read, Ack)>, BrokerError> {
         let mut batch = self
             .inner
             .fetch()
@@ -335,15 +331,14 @@ impl Consumer {
             .await
             .map_err(|e| err("cannot fetch from the stream", e))?;
         let mut reads = Vec::new();
-        let mut last = None;
         while let Some(message) = batch.next().await {
             let message = message.map_err(|e| err("cannot read from the stream", e))?;
             let sequence =
                 message.info().map_err(|e| err("a message without stream info", e))?.stream_sequence;
-            reads.push(Read { sequence, entry: encoding::decode(&message.payload) });
-            last = Some(message);
+            let entry = encoding::decode(&message.payload);
+            reads.push((Read { sequence, entry }, Ack(message)));
         }
-        Ok((reads, last.map(Ack)))
+        Ok(reads)
     }
 
     /// How many messages the stream holds past what this consumer has acknowledged, and the
@@ -362,7 +357,7 @@ impl Consumer {
     }
 }
 
-/// Acknowledges a batch (see [`Consumer::fetch`]).
+/// Acknowledges a message and, the consumers' ack policy being "all", every earlier one.
 #[derive(Debug)]
 pub struct Ack(jetstream::Message);
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod fake_data_api;
 pub mod mappers;
 pub mod nats;
 pub mod process;
@@ -27,8 +28,8 @@ pub const KEY2: &str = "secret-key-2";
 pub fn config() -> Config {
     let mut config = Config {
         workspaces: vec![
-            WorkspaceConfig { id: WS.into(), key: KEY.into(), rate_limit: None },
-            WorkspaceConfig { id: WS2.into(), key: KEY2.into(), rate_limit: None },
+            WorkspaceConfig { id: WS.into(), key: KEY.into(), rate_limit: None, destination: None },
+            WorkspaceConfig { id: WS2.into(), key: KEY2.into(), rate_limit: None, destination: None },
         ],
         rate_limit: RateLimit { per_second: 1e6, burst: None },
         ..Config::default()

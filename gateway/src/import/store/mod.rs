@@ -73,6 +73,9 @@ pub struct RequestInfo {
     pub skipped: u64,
     /// The e_9004 error body of a rejected request.
     pub error: Option<Box<RawValue>>,
+    /// Where forwarding to the Data API stands, for a workspace with a destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::delivery::DeliveryView>,
     /// Milliseconds since the epoch.
     pub received_at: i64,
 }
@@ -149,6 +152,16 @@ pub trait Store: Send + Sync + 'static {
     /// answered (so no acknowledgement waits for it): forgetting expired idempotency keys,
     /// compacting logs. `now_ms` is the current time.
     fn maintain(&self, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Queues every entry of `workspaces` that is imported from now on for delivery, in the
+    /// transaction that imports it (the embedded log's outbox). `None`: this store cannot.
+    fn enable_outbox(
+        &self,
+        workspaces: &[String],
+    ) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
+        let _ = workspaces;
+        Ok(None)
+    }
 
     /// A stored request of `workspace`.
     fn request(&self, workspace: &str, request_id: &str) -> Result<Option<RequestInfo>, StoreError>;

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hookmap::{Attributes, Event, Profile, Record};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
 use super::{CustomerView, EventView, GroupResult, RequestInfo, Store, StoreError, WriteOutcome};
@@ -115,6 +115,10 @@ pub struct SqliteStore {
     rewind_wanted: Arc<AtomicBool>,
     last_prune_ms: Mutex<i64>,
     _checkpointer: Checkpointer,
+    /// The file, for the delivery forwarder's own connection.
+    path: std::path::PathBuf,
+    /// Set by [`Store::enable_outbox`]: the workspaces whose imports are also queued for delivery.
+    outbox: std::sync::OnceLock<crate::delivery::outbox::Enabled>,
 }
 
 /// How many expired idempotency keys one `maintain` call deletes at most.
@@ -227,6 +231,8 @@ impl SqliteStore {
             rewind_wanted,
             last_prune_ms: Mutex::new(0),
             _checkpointer: checkpointer,
+            path: path.to_owned(),
+            outbox: std::sync::OnceLock::new(),
         })
     }
 }
@@ -243,21 +249,25 @@ impl SqliteStore {
         // Fast path: the whole group in one transaction, no savepoints. A write fails only on
         // bad input or a storage fault, both rare; then the group is redone with a savepoint per
         // write, so one bad write is undone alone and the others still commit.
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the delivery forwarder writes to this file too, and a deferred transaction
+        // that reads first could not wait for it (SQLITE_BUSY_SNAPSHOT); this one waits.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let outbox = self.outbox.get();
         let fast: Result<Vec<WriteOutcome>, StoreError> =
-            entries.clone().map(|w| apply_write(&tx, w, self.idempotency_window_ms)).collect();
+            entries.clone().map(|w| apply_and_queue(&tx, w, self.idempotency_window_ms, outbox)).collect();
         if let Ok(outcomes) = fast {
             let outcomes: Vec<_> = outcomes.into_iter().map(Ok).collect();
             finish(&tx, &outcomes)?;
             tx.commit()?;
+            crate::delivery::outbox::committed(outbox);
             return Ok(outcomes);
         }
         drop(tx); // rolls back
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::new();
         for write in entries {
             let sp = tx.savepoint()?;
-            match apply_write(&sp, write, self.idempotency_window_ms) {
+            match apply_and_queue(&sp, write, self.idempotency_window_ms, outbox) {
                 Ok(outcome) => {
                     sp.commit()?;
                     outcomes.push(Ok(outcome));
@@ -276,6 +286,7 @@ impl SqliteStore {
         }
         finish(&tx, &outcomes)?;
         tx.commit()?;
+        crate::delivery::outbox::committed(outbox);
         Ok(outcomes)
     }
 }
@@ -326,6 +337,18 @@ impl Store for SqliteStore {
             .query_row("SELECT seq FROM log_position WHERE consumer = ?1", [consumer], |r| r.get(0))
             .optional()?;
         Ok(seq.unwrap_or(0).max(0) as u64)
+    }
+
+    fn enable_outbox(
+        &self,
+        workspaces: &[String],
+    ) -> Result<Option<crate::delivery::outbox::Handle>, StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute_batch(crate::delivery::state::SCHEMA)?;
+        let enabled = crate::delivery::outbox::Enabled::new(workspaces);
+        let handle = crate::delivery::outbox::Handle { path: self.path.clone(), signal: enabled.signal() };
+        self.outbox.set(enabled).map_err(|_| StoreError("delivery was enabled twice".into()))?;
+        Ok(Some(handle))
     }
 
     fn maintain(&self, now_ms: i64) -> Result<(), StoreError> {
@@ -395,6 +418,7 @@ impl Store for SqliteStore {
             records: records.max(0) as u64,
             skipped: skipped.max(0) as u64,
             error: error.map(raw).transpose()?,
+            delivery: None,
             received_at,
         }))
     }
@@ -463,6 +487,21 @@ fn read_customer(
 /// Stored JSON text back as JSON, verbatim (so `98765432109876543210` stays exact).
 fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
     RawValue::from_string(text).map_err(|e| StoreError(format!("stored JSON is damaged: {e}")))
+}
+
+/// [`apply_write`], then queues an imported entry for delivery when its workspace has it on:
+/// in the same transaction, so an acknowledged request is always queued.
+fn apply_and_queue(
+    conn: &Connection,
+    w: &Entry,
+    window_ms: i64,
+    outbox: Option<&crate::delivery::outbox::Enabled>,
+) -> Result<WriteOutcome, StoreError> {
+    let outcome = apply_write(conn, w, window_ms)?;
+    if let (Some(outbox), WriteOutcome::Imported { .. }) = (outbox, &outcome) {
+        outbox.queue(conn, w)?;
+    }
+    Ok(outcome)
 }
 
 fn apply_write(conn: &Connection, w: &Entry, window_ms: i64) -> Result<WriteOutcome, StoreError> {
