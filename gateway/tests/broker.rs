@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::client::{Conn, Reply, send};
+use common::fake_data_api::FakeDataApi;
 use common::nats::Cluster;
 use common::process::Process;
 use common::{KEY, WS, auth};
@@ -392,4 +393,57 @@ async fn a_rate_limit_holds_for_the_whole_deployment() {
         "{accepted} accepted, expected {expected:.0} (each gateway alone would allow {:.0})",
         2.0 * expected
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_importer_delivers_from_the_stream_in_accepted_order() {
+    let Some(cluster) = Cluster::start(1) else { return };
+    let fake = FakeDataApi::start(&[("MOE_BROKER", "broker-key")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("moe.key");
+    std::fs::write(&key_file, "broker-key\n").unwrap();
+    let config = dir.path().join("deliver.json");
+    let cfg = json!({
+        "workspaces": [{"id": WS, "key": KEY, "destination": {
+            "url": fake.url(), "workspace_id": "MOE_BROKER", "key_file": key_file,
+        }}],
+        "rate_limit": {"per_second": 1e6},
+        "broker": {"url": "", "replicas": 1},
+    });
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let url = cluster.url();
+    let (a, b) = (gateway(&url, &config), gateway(&url, &config));
+
+    // One customer's events through two gateways, alternating; then the importer starts.
+    const N: usize = 30;
+    let mut ids = Vec::new();
+    for n in 0..N {
+        let via = if n % 2 == 0 { a.addr } else { b.addr };
+        let reply = post(via, payload("order@example.com", n), &[]).await.unwrap();
+        assert_eq!(reply.status, 200);
+        ids.push(reply.json()["request_id"].as_str().unwrap().to_owned());
+    }
+    let import = importer(&url, &config, &dir.path().join("import.db"));
+    let events = |all: &[serde_json::Value]| all.iter().filter(|e| e["type"] == "event").count();
+    let accepted = fake.wait_for("MOE_BROKER", Duration::from_secs(30), |all| events(all) >= N).await;
+    let forms: Vec<String> = accepted
+        .iter()
+        .filter(|e| e["type"] == "event")
+        .map(|e| e["actions"][0]["attributes"]["form_name"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..N).map(|n| format!("form-{n}")).collect();
+    assert_eq!(forms, expected, "events reached the Data API out of accepted order");
+    // The importer shows each request as delivered.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for id in &ids {
+        loop {
+            let info = get(import.addr, &format!("/v1/requests/{id}")).await;
+            if info.status == 200 && info.json()["delivery"]["state"] == "delivered" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "request {id} not shown as delivered: {:?}", info.body);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
