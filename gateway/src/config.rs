@@ -35,6 +35,12 @@ pub struct Config {
     /// thread, which every acknowledgement waits for, has a core to itself. Measured on 2
     /// cores: 2 HTTP threads starve the writer and halve the acknowledged rate.
     pub http_threads: Option<usize>,
+    /// Partners that sign their requests instead of sending Basic credentials.
+    pub signed: Vec<crate::ingest::signature::SignedConfig>,
+    /// Where the operational endpoints listen and the token they require.
+    pub ops: crate::ops::OpsConfig,
+    /// Connection limits of the HTTP server.
+    pub limits: crate::listen::Limits,
 }
 
 /// One workspace: its id (the Basic-auth user name) and Data API key (the password).
@@ -130,6 +136,9 @@ impl Default for Config {
             body_timeout_seconds: 30,
             writer: WriterConfig::default(),
             http_threads: None,
+            signed: Vec::new(),
+            ops: crate::ops::OpsConfig::default(),
+            limits: crate::listen::Limits::default(),
         }
     }
 }
@@ -145,6 +154,13 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// An error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConfigError(message.into())
+    }
+}
 
 impl Config {
     /// Reads a config file (JSON).
@@ -232,6 +248,8 @@ impl Config {
         if self.writer.max_group == 0 || self.writer.queue == 0 {
             return err("writer.max_group and writer.queue must be positive".into());
         }
+        self.limits.validate()?;
+        self.ops.validate()?;
         Ok(())
     }
 }

@@ -21,8 +21,10 @@ pub mod answer;
 pub mod auth;
 pub mod config;
 pub mod ids;
+pub mod listen;
 pub mod mappers;
 pub mod metrics;
+pub mod ops;
 mod server;
 
 use std::future::Future;
@@ -56,12 +58,22 @@ impl Config {
 pub struct Gateway {
     state: Arc<server::AppState>,
     writer_thread: JoinHandle<()>,
+    limits: listen::Limits,
+    ops_listen: Option<String>,
+    ops_listener: Option<tokio::net::TcpListener>,
 }
 
 impl Gateway {
     /// Starts the writer thread over `store` and sets up the routes. `config` should have been
     /// validated ([`Config::validate`]).
     pub fn new(config: &Config, registry: Registry, store: Arc<dyn Store>) -> std::io::Result<Gateway> {
+        let var = |name: &str| std::env::var(name).ok();
+        let invalid =
+            |e: config::ConfigError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
+        let workspaces: Vec<&str> = config.workspaces.iter().map(|w| w.id.as_str()).collect();
+        let signatures =
+            ingest::signature::Signatures::new(&config.signed, &workspaces, &var).map_err(invalid)?;
+        let ops_token = ops::OpsToken::from_config(&config.ops, &var).map_err(invalid)?;
         let metrics = Arc::new(metrics::Metrics::default());
         let (writer, writer_thread) =
             import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
@@ -76,8 +88,30 @@ impl Gateway {
             max_body_bytes: config.max_body_bytes,
             body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
             body_pointers: config.idempotency.body_pointers.clone(),
+            signatures,
+            ops_token,
         });
-        Ok(Gateway { state, writer_thread })
+        Ok(Gateway {
+            state,
+            writer_thread,
+            limits: config.limits,
+            ops_listen: config.ops.listen.clone(),
+            ops_listener: None,
+        })
+    }
+
+    /// Binds `ops.listen`, when the config has one, and returns its address (`serve` binds it
+    /// otherwise; call this first to learn a port 0 address).
+    pub async fn bind_ops(&mut self) -> std::io::Result<Option<std::net::SocketAddr>> {
+        if self.ops_listener.is_none()
+            && let Some(addr) = &self.ops_listen
+        {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {addr} (ops.listen): {e}"))
+            })?;
+            self.ops_listener = Some(listener);
+        }
+        self.ops_listener.as_ref().map(|l| l.local_addr()).transpose()
     }
 
     /// The routes, for serving them some other way (the writer stays up as long as a router
@@ -93,9 +127,30 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Gateway { state, writer_thread } = self;
-        let router = server::router(state);
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        let mut this = self;
+        this.bind_ops().await?;
+        let Gateway { state, writer_thread, limits, ops_listener, .. } = this;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        match ops_listener {
+            None => listen::serve(listener, server::router(state), limits, stop_rx).await?,
+            Some(ops_listener) => {
+                let ingest = listen::serve(
+                    listener,
+                    server::router_of(state.clone(), server::Part::Ingest),
+                    limits,
+                    stop_rx.clone(),
+                );
+                let ops =
+                    listen::serve(ops_listener, server::router_of(state, server::Part::Ops), limits, stop_rx);
+                let (a, b) = tokio::join!(ingest, ops);
+                a?;
+                b?;
+            }
+        }
         // The router and every connection are gone, so is the writer's last handle: the
         // thread drains its queue and ends.
         tokio::task::spawn_blocking(move || writer_thread.join())

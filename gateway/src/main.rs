@@ -86,9 +86,13 @@ fn run(args: Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let gateway = Gateway::new(&config, registry, Arc::new(store)).map_err(|e| e.to_string())?;
-        // The one line on stdout: scripts and tests read the address from it.
+        let mut gateway = Gateway::new(&config, registry, Arc::new(store)).map_err(|e| e.to_string())?;
+        let ops_addr = gateway.bind_ops().await.map_err(|e| e.to_string())?;
+        // The first line on stdout: scripts and tests read the address from it.
         println!("listening on {addr}");
+        if let Some(ops_addr) = ops_addr {
+            println!("ops listening on {ops_addr}");
+        }
         tracing::info!(%addr, db = %args.db.display(), "hookmap-gateway started");
         gateway.serve(listener, shutdown_signal()).await.map_err(|e| e.to_string())?;
         tracing::info!("stopped");

@@ -109,6 +109,7 @@ pub struct Metrics {
     latency: Histogram,
     group_sizes: Histogram,
     commit_latency: Histogram,
+    signature_failures: [AtomicU64; crate::ingest::signature::Failure::ALL.len()],
 }
 
 impl Default for Metrics {
@@ -119,6 +120,7 @@ impl Default for Metrics {
             latency: Histogram::new(&LATENCY_BUCKETS),
             group_sizes: Histogram::new(&GROUP_BUCKETS),
             commit_latency: Histogram::new(&LATENCY_BUCKETS),
+            signature_failures: Default::default(),
         }
     }
 }
@@ -129,6 +131,12 @@ impl Metrics {
         let i = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
         self.outcomes[i].fetch_add(1, Relaxed);
         self.latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a signed request refused, by reason.
+    pub fn signature_failure(&self, failure: crate::ingest::signature::Failure) {
+        let i = crate::ingest::signature::Failure::ALL.iter().position(|f| *f == failure).unwrap_or(0);
+        self.signature_failures[i].fetch_add(1, Relaxed);
     }
 
     /// Counts records stored.
@@ -169,6 +177,16 @@ impl Metrics {
             "hookmap_commit_duration_seconds",
             "Time to apply and durably commit one group.",
         );
+        out.push_str("# HELP hookmap_signature_failures_total Signed webhook requests refused, by reason.\n");
+        out.push_str("# TYPE hookmap_signature_failures_total counter\n");
+        for (failure, count) in crate::ingest::signature::Failure::ALL.iter().zip(&self.signature_failures) {
+            let _ = writeln!(
+                out,
+                "hookmap_signature_failures_total{{reason=\"{}\"}} {}",
+                failure.label(),
+                count.load(Relaxed)
+            );
+        }
         out
     }
 }

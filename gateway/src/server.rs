@@ -33,6 +33,8 @@ pub(crate) struct AppState {
     pub max_body_bytes: usize,
     pub body_timeout: std::time::Duration,
     pub body_pointers: BTreeMap<String, String>,
+    pub signatures: crate::ingest::signature::Signatures,
+    pub ops_token: crate::ops::OpsToken,
 }
 
 impl std::fmt::Debug for AppState {
@@ -47,16 +49,40 @@ pub(crate) struct RequestId(pub(crate) Arc<str>);
 
 pub(crate) type App = State<Arc<AppState>>;
 
+/// Which routes a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Everything (one listener).
+    All,
+    /// The webhook endpoints (when the ops endpoints have a listener of their own).
+    Ingest,
+    /// The ops endpoints: `/metrics` and the look-ups.
+    Ops,
+}
+
 /// The gateway's routes.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    router_of(state, Part::All)
+}
+
+/// The routes of `part`; `/healthz` is on every listener.
+pub(crate) fn router_of(state: Arc<AppState>, part: Part) -> Router {
+    let ingest = Router::new()
         // With and without the trailing slash: the documented URL has it, clients often drop it.
         .route("/v1/partner/{partner}/{mapping_type}", post(ingest::handler::ingest))
-        .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest))
+        .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest));
+    let ops = Router::new()
         .route("/v1/requests/{request_id}", get(import::lookup::get_request))
         .route("/v1/customers/{customer_id}", get(import::lookup::get_customer))
-        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(state.ops_token.clone(), crate::ops::require_token));
+    let routes = match part {
+        Part::All => ingest.merge(ops),
+        Part::Ingest => ingest,
+        Part::Ops => ops,
+    };
+    routes
+        .route("/healthz", get(healthz))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state)

@@ -7,3 +7,4 @@ pub(crate) mod handler;
 pub mod idempotency;
 pub mod ratelimit;
 pub mod registry;
+pub mod signature;

@@ -301,7 +301,10 @@ mod tests {
         // The records member is the records JSON the mapper's output serializes to.
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.starts_with(r#"{"v":1,"request_id":"r1","#), "{text}");
-        assert!(text.contains(r#""attr":{"price":149.50,"big":98765432109876543210,"neg_zero":-0,"#), "{text}");
+        assert!(
+            text.contains(r#""attr":{"price":149.50,"big":98765432109876543210,"neg_zero":-0,"#),
+            "{text}"
+        );
     }
 
     #[test]
