@@ -89,13 +89,13 @@ fn lead(i: usize, tag: &str) -> String {
     .to_string()
 }
 
-/// Whether a test that needs root may skip: not under CI.
-fn may_skip(what: &str, why: &str) -> bool {
+/// Skips a test that cannot run here (says so on stderr), except under `CI=true`, where it
+/// fails instead.
+fn skip(what: &str, why: &str) {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{what}: {why} (CI=true, so not skipped)");
     }
     eprintln!("SKIPPED {what}: {why}");
-    true
 }
 
 /// A tmpfs of `size` mounted on a fresh directory; unmounted when dropped.
@@ -158,12 +158,7 @@ async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
 async fn a_full_disk_gets_500_loses_nothing_acknowledged_and_recovers() {
     let fs = match Tmpfs::mount("4m") {
         Ok(fs) => fs,
-        Err(why) => {
-            if may_skip("disk-full test", &why) {
-                return;
-            }
-            unreachable!()
-        }
+        Err(why) => return skip("disk-full test", &why),
     };
     let config = common::config();
     let store = SqliteStore::open(&fs.path().join("gateway.db"), config.idempotency_window()).unwrap();
@@ -234,7 +229,6 @@ async fn a_full_disk_gets_500_loses_nothing_acknowledged_and_recovers() {
     let next = Arc::new(AtomicUsize::new(i));
     let recovered = eventually("accepting again after space returned", Duration::from_secs(30), || {
         let next = next.clone();
-        let post = post.clone();
         async move {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let r = post(i).await;
@@ -255,6 +249,13 @@ async fn a_full_disk_gets_500_loses_nothing_acknowledged_and_recovers() {
     eprintln!("{} acknowledged, {refused} refused while full", acked.len());
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("stops").unwrap().unwrap();
+
+    // And after a restart on the same file.
+    let store = SqliteStore::open(&fs.path().join("gateway.db"), config.idempotency_window()).unwrap();
+    for (i, rid) in &acked {
+        let info = hookmap_gateway::Store::request(&store, WS, rid).unwrap();
+        assert!(info.is_some(), "acknowledged request {i} ({rid}) lost after a restart");
+    }
 }
 
 // ---- an unusable database at startup -------------------------------------------------------
@@ -320,12 +321,7 @@ fn an_unusable_database_is_a_clear_error_and_exit_code_1() {
 fn a_database_on_a_read_only_filesystem_is_a_clear_error() {
     let fs = match Tmpfs::mount("8m") {
         Ok(fs) => fs,
-        Err(why) => {
-            if may_skip("read-only database test", &why) {
-                return;
-            }
-            unreachable!()
-        }
+        Err(why) => return skip("read-only database test", &why),
     };
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), json!({}));
@@ -443,9 +439,7 @@ fn rss_kib(pid: u32) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_idle_connections_and_a_flood_past_the_fd_limit() {
     if Command::new("prlimit").arg("--version").output().is_err() {
-        if may_skip("connection flood test", "prlimit (util-linux) is not installed") {
-            return;
-        }
+        return skip("connection flood test", "prlimit (util-linux) is not installed");
     }
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), json!({"limits": {"header_read_timeout_seconds": 2}}));

@@ -378,7 +378,7 @@ fn parse_ts(text: &str) -> Result<i64, Failure> {
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim().as_bytes();
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {
