@@ -98,7 +98,8 @@ pub(crate) async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(limits.header_read_timeout_seconds))
-        .max_buf_size(limits.max_header_bytes)
+        // hyper panics below 8192; `validate` refuses that, this keeps an unvalidated config safe.
+        .max_buf_size(limits.max_header_bytes.max(8192))
         .max_headers(100);
     let builder = Arc::new(builder);
     loop {
