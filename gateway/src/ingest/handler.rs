@@ -3,7 +3,8 @@
 //! A request is checked in the order that costs the sender least to learn about and the
 //! gateway least to find out: credentials (401), rate (429), partner and config (404), size
 //! (413), payload (400); only then is anything appended to the log, and 200 is sent once the
-//! log has it.
+//! log has it. A signed partner ([`super::signature`]) has no credentials to check up front:
+//! its signature is checked once the body is read, and its rate after that.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
