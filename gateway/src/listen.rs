@@ -169,3 +169,21 @@ fn is_connection_error(e: &io::Error) -> bool {
         io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_validated_and_capped_by_descriptors() {
+        assert!(Limits::default().validate().is_ok());
+        assert!(Limits { max_header_bytes: 4096, ..Limits::default() }.validate().is_err());
+        assert!(Limits { max_connections: 0, ..Limits::default() }.validate().is_err());
+        assert!(Limits { header_read_timeout_seconds: 0, ..Limits::default() }.validate().is_err());
+        let huge = Limits { max_connections: usize::MAX, ..Limits::default() };
+        if let Some(fds) = soft_fd_limit() {
+            assert!(huge.effective_max_connections() as u64 <= fds.saturating_sub(RESERVED_FDS).max(1));
+        }
+        assert_eq!(Limits { max_connections: 3, ..Limits::default() }.effective_max_connections(), 3);
+    }
+}
