@@ -335,7 +335,7 @@ fn main() {
                     hookmap_gateway::log::jetstream::Broker::connect(config.broker.as_ref().unwrap())
                         .await
                         .expect("broker");
-                let gateway = Gateway::with_broker(&config, registry, broker);
+                let gateway = Gateway::with_broker(&config, registry, broker).expect("gateway");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
                 tokio::spawn(gateway.serve(listener, std::future::pending()));

@@ -38,6 +38,12 @@ pub struct Config {
     /// Broker mode: the JetStream stream that is the log (see `docs/deployment.md`). Absent, the
     /// gateway imports into its SQLite file itself.
     pub broker: Option<BrokerConfig>,
+    /// Partners that sign their requests instead of sending Basic credentials.
+    pub signed: Vec<crate::ingest::signature::SignedConfig>,
+    /// Where the operational endpoints listen and the token they require.
+    pub ops: crate::ops::OpsConfig,
+    /// Connection limits of the HTTP server.
+    pub limits: crate::listen::Limits,
 }
 
 /// Where the broker is and how its stream is set up.
@@ -252,6 +258,9 @@ impl Default for Config {
             writer: WriterConfig::default(),
             http_threads: None,
             broker: None,
+            signed: Vec::new(),
+            ops: crate::ops::OpsConfig::default(),
+            limits: crate::listen::Limits::default(),
         }
     }
 }
@@ -267,6 +276,13 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// An error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConfigError(message.into())
+    }
+}
 
 impl Config {
     /// Reads a config file (JSON).
@@ -400,6 +416,8 @@ impl Config {
         if self.writer.max_group == 0 || self.writer.queue == 0 {
             return err("writer.max_group and writer.queue must be positive".into());
         }
+        self.limits.validate()?;
+        self.ops.validate()?;
         Ok(())
     }
 }

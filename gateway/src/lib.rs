@@ -22,8 +22,10 @@ pub mod answer;
 pub mod auth;
 pub mod config;
 pub mod ids;
+pub mod listen;
 pub mod mappers;
 pub mod metrics;
+pub mod ops;
 mod server;
 
 use std::future::Future;
@@ -62,6 +64,13 @@ pub struct Gateway {
     background: Vec<tokio::task::JoinHandle<()>>,
     /// The forwarders to the Data API, when a workspace has a destination.
     delivery: Option<delivery::Running>,
+    limits: listen::Limits,
+    ops_listen: Option<String>,
+    ops_listener: Option<tokio::net::TcpListener>,
+}
+
+fn invalid(e: config::ConfigError) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
 }
 
 impl Gateway {
@@ -75,35 +84,59 @@ impl Gateway {
             import::writer::Writer::spawn(store.clone(), config.writer, metrics.clone())?;
         let sink = Some(ingest::sink::Sink::Store(writer));
         let shared = delivery.as_ref().map(|d| d.shared.clone());
-        let state = server::AppState::new(config, registry, sink, Some(store), None, shared, metrics);
+        let state = server::AppState::new(config, registry, sink, Some(store), None, shared, metrics)
+            .map_err(invalid)?;
         Ok(Gateway {
             state: Arc::new(state),
             writer_thread: Some(writer_thread),
             background: Vec::new(),
             delivery,
+            limits: config.limits,
+            ops_listen: config.ops.listen.clone(),
+            ops_listener: None,
         })
     }
 
     /// A broker-mode gateway: accepted requests go to `broker`'s stream, and the look-ups (and
     /// delivery) are the importer's. Call it inside a Tokio runtime: with shared rate limits
     /// on, it starts the task that counts the live gateways.
-    pub fn with_broker(config: &Config, registry: Registry, broker: log::jetstream::Broker) -> Gateway {
+    pub fn with_broker(
+        config: &Config,
+        registry: Registry,
+        broker: log::jetstream::Broker,
+    ) -> std::io::Result<Gateway> {
         let metrics = Arc::new(metrics::Metrics::default());
         let sink = Some(ingest::sink::Sink::Broker(Box::new(broker.clone())));
-        let state = Arc::new(server::AppState::new(
-            config,
-            registry,
-            sink,
-            None,
-            Some(broker.clone()),
-            None,
-            metrics,
-        ));
+        let state = server::AppState::new(config, registry, sink, None, Some(broker.clone()), None, metrics)
+            .map_err(invalid)?;
+        let state = Arc::new(state);
         let mut background = Vec::new();
         if broker.config().share_rate_limits {
             background.push(ingest::shared_limit::spawn(broker, state.clone()));
         }
-        Gateway { state, writer_thread: None, background, delivery: None }
+        Ok(Gateway {
+            state,
+            writer_thread: None,
+            background,
+            delivery: None,
+            limits: config.limits,
+            ops_listen: config.ops.listen.clone(),
+            ops_listener: None,
+        })
+    }
+
+    /// Binds `ops.listen`, when the config has one, and returns its address (`serve` binds it
+    /// otherwise; call this first to learn a port 0 address).
+    pub async fn bind_ops(&mut self) -> std::io::Result<Option<std::net::SocketAddr>> {
+        if self.ops_listener.is_none()
+            && let Some(addr) = &self.ops_listen
+        {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {addr} (ops.listen): {e}"))
+            })?;
+            self.ops_listener = Some(listener);
+        }
+        self.ops_listener.as_ref().map(|l| l.local_addr()).transpose()
     }
 
     /// The routes, for serving them some other way (the writer stays up as long as a router
@@ -112,16 +145,37 @@ impl Gateway {
         server::router(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then lets open requests finish and
-    /// waits for the writer to commit what it was given.
+    /// Serves on `listener` (and the ops listener) until `shutdown` completes, then lets open
+    /// requests finish and waits for the writer to commit what it was given.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Gateway { state, writer_thread, background, delivery } = self;
-        let router = server::router(state);
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        let mut this = self;
+        this.bind_ops().await?;
+        let Gateway { state, writer_thread, background, delivery, limits, ops_listener, .. } = this;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        match ops_listener {
+            None => listen::serve(listener, server::router(state), limits, stop_rx).await?,
+            Some(ops_listener) => {
+                let ingest = listen::serve(
+                    listener,
+                    server::router_of(state.clone(), server::Part::Ingest),
+                    limits,
+                    stop_rx.clone(),
+                );
+                let ops =
+                    listen::serve(ops_listener, server::router_of(state, server::Part::Ops), limits, stop_rx);
+                let (a, b) = tokio::join!(ingest, ops);
+                a?;
+                b?;
+            }
+        }
         for task in background {
             task.abort();
         }

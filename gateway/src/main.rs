@@ -147,19 +147,23 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     };
     runtime(&config)?.block_on(async {
         let (listener, addr) = bind(&listen).await?;
-        let gateway = match (&config.broker, store) {
+        let mut gateway = match (&config.broker, store) {
             (Some(broker), _) => {
                 if args.db.is_some() {
                     tracing::warn!("--db is not used in broker mode: the importer keeps the store");
                 }
                 let broker = Broker::connect(broker).await.map_err(run_err)?;
-                Gateway::with_broker(&config, registry, broker)
+                Gateway::with_broker(&config, registry, broker).map_err(run_err)?
             }
             (None, Some(store)) => Gateway::new(&config, registry, Arc::new(store)).map_err(run_err)?,
             (None, None) => return Err(Failure::Usage("--db is required (or --nats, for broker mode)".into())),
         };
-        // The one line on stdout: scripts and tests read the address from it.
+        let ops_addr = gateway.bind_ops().await.map_err(run_err)?;
+        // The first line on stdout: scripts and tests read the address from it.
         println!("listening on {addr}");
+        if let Some(ops_addr) = ops_addr {
+            println!("ops listening on {ops_addr}");
+        }
         match &config.broker {
             Some(b) => tracing::info!(%addr, nats = %b.url, stream = %b.stream, "hookmap-gateway started (broker mode)"),
             None => tracing::info!(%addr, "hookmap-gateway started"),

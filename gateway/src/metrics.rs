@@ -118,6 +118,7 @@ pub struct Metrics {
     stream_last: AtomicU64,
     import_failures: AtomicU64,
     rate_share: AtomicU64,
+    signature_failures: [AtomicU64; crate::ingest::signature::Failure::ALL.len()],
 }
 
 impl Default for Metrics {
@@ -133,6 +134,7 @@ impl Default for Metrics {
             stream_last: AtomicU64::new(0),
             import_failures: AtomicU64::new(0),
             rate_share: AtomicU64::new(1),
+            signature_failures: Default::default(),
         }
     }
 }
@@ -143,6 +145,12 @@ impl Metrics {
         let i = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
         self.outcomes[i].fetch_add(1, Relaxed);
         self.latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a signed request refused, by reason.
+    pub fn signature_failure(&self, failure: crate::ingest::signature::Failure) {
+        let i = crate::ingest::signature::Failure::ALL.iter().position(|f| *f == failure).unwrap_or(0);
+        self.signature_failures[i].fetch_add(1, Relaxed);
     }
 
     /// Counts records stored.
@@ -236,6 +244,16 @@ impl Metrics {
              # TYPE hookmap_import_failures_total counter\nhookmap_import_failures_total {}",
             self.import_failures.load(Relaxed)
         );
+        out.push_str("# HELP hookmap_signature_failures_total Signed webhook requests refused, by reason.\n");
+        out.push_str("# TYPE hookmap_signature_failures_total counter\n");
+        for (failure, count) in crate::ingest::signature::Failure::ALL.iter().zip(&self.signature_failures) {
+            let _ = writeln!(
+                out,
+                "hookmap_signature_failures_total{{reason=\"{}\"}} {}",
+                failure.label(),
+                count.load(Relaxed)
+            );
+        }
         out
     }
 }

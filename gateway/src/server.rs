@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::answer;
 use crate::auth::Credentials;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::ids::RequestIds;
 use crate::import::{self, store::Store};
 use crate::ingest::{self, ratelimit::RateLimiter, registry::Registry, sink::Sink};
@@ -41,10 +41,15 @@ pub(crate) struct AppState {
     pub body_pointers: BTreeMap<String, String>,
     /// Delivery, when a workspace has a destination.
     pub delivery: Option<Arc<crate::delivery::Shared>>,
+    /// Verification of signed partners' webhooks.
+    pub signatures: crate::ingest::signature::Signatures,
+    /// The token the ops endpoints require, if any.
+    pub ops_token: crate::ops::OpsToken,
 }
 
 impl AppState {
-    /// The state of a process with the given parts.
+    /// The state of a process with the given parts. Fails when a secret or token the config
+    /// names cannot be read.
     pub(crate) fn new(
         config: &Config,
         registry: Registry,
@@ -53,8 +58,12 @@ impl AppState {
         broker: Option<Broker>,
         delivery: Option<Arc<crate::delivery::Shared>>,
         metrics: Arc<Metrics>,
-    ) -> AppState {
-        AppState {
+    ) -> Result<AppState, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok();
+        let workspaces: Vec<&str> = config.workspaces.iter().map(|w| w.id.as_str()).collect();
+        let signatures = crate::ingest::signature::Signatures::new(&config.signed, &workspaces, &var)?;
+        let ops_token = crate::ops::OpsToken::from_config(&config.ops, &var)?;
+        Ok(AppState {
             registry,
             credentials: Credentials::new(&config.workspaces),
             limiter: RateLimiter::new(config, Instant::now()),
@@ -67,7 +76,9 @@ impl AppState {
             body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds),
             body_pointers: config.idempotency.body_pointers.clone(),
             delivery,
-        }
+            signatures,
+            ops_token,
+        })
     }
 }
 
@@ -83,23 +94,47 @@ pub(crate) struct RequestId(pub(crate) Arc<str>);
 
 pub(crate) type App = State<Arc<AppState>>;
 
+/// Which routes a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Everything (one listener).
+    All,
+    /// The webhook endpoints (when the ops endpoints have a listener of their own).
+    Ingest,
+    /// The ops endpoints: `/metrics` and the look-ups.
+    Ops,
+}
+
 /// The gateway's routes.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    let mut router = Router::new();
+    router_of(state, Part::All)
+}
+
+/// The routes of `part`; `/healthz` is on every listener. A process without a sink (an
+/// importer) serves no webhook endpoint.
+pub(crate) fn router_of(state: Arc<AppState>, part: Part) -> Router {
+    let mut ingest = Router::new();
     if state.sink.is_some() {
-        router = router
+        ingest = ingest
             // With and without the trailing slash: the documented URL has it, clients often
             // drop it.
             .route("/v1/partner/{partner}/{mapping_type}", post(ingest::handler::ingest))
             .route("/v1/partner/{partner}/{mapping_type}/", post(ingest::handler::ingest));
     }
-    router
+    let ops = Router::new()
         .route("/v1/requests/{request_id}", get(import::lookup::get_request))
         .route("/v1/customers/{customer_id}", get(import::lookup::get_customer))
         .route("/v1/dead", get(crate::delivery::http::list_dead))
         .route("/v1/dead/{id}/retry", post(crate::delivery::http::retry_dead))
-        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(state.ops_token.clone(), crate::ops::require_token));
+    let routes = match part {
+        Part::All => ingest.merge(ops),
+        Part::Ingest => ingest,
+        Part::Ops => ops,
+    };
+    routes
+        .route("/healthz", get(healthz))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state)

@@ -195,7 +195,8 @@ async fn three_node_cluster_loses_no_acknowledged_request_when_a_gateway_and_a_s
             [] => lost.push(*i),
             _ => twice.push(*i),
         }
-        assert_eq!(get(import.addr, &format!("/v1/requests/{request_id}")).await.status, 200);
+        let info = get(import.addr, &format!("/v1/requests/{request_id}")).await;
+        assert_eq!(info.status, 200, "request {request_id}: {}", String::from_utf8_lossy(&info.body));
     }
     for i in &unacked {
         let events = events_of(import.addr, &format!("cluster-{i}@example.com")).await;

@@ -57,15 +57,18 @@ impl Importer {
         let source = Arc::new(crate::delivery::stream::StreamSource::new(broker.clone()));
         let delivery = crate::delivery::start_with_source(config, db, source).map_err(BrokerError)?;
         let metrics = Arc::new(Metrics::default());
-        let state = Arc::new(AppState::new(
-            config,
-            Registry::default(),
-            None,
-            Some(store.clone()),
-            Some(broker),
-            delivery.as_ref().map(|d| d.shared.clone()),
-            metrics.clone(),
-        ));
+        let state = Arc::new(
+            AppState::new(
+                config,
+                Registry::default(),
+                None,
+                Some(store.clone()),
+                Some(broker),
+                delivery.as_ref().map(|d| d.shared.clone()),
+                metrics.clone(),
+            )
+            .map_err(|e| BrokerError(e.to_string()))?,
+        );
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(reader, store, consumer.to_owned(), metrics, stopped));
         Ok(Importer { state, stop, task, delivery })

@@ -3,7 +3,8 @@
 //! A request is checked in the order that costs the sender least to learn about and the
 //! gateway least to find out: credentials (401), rate (429), partner and config (404), size
 //! (413), payload (400); only then is anything appended to the log, and 200 is sent once the
-//! log has it.
+//! log has it. A signed partner ([`super::signature`]) has no credentials to check up front:
+//! its signature is checked once the body is read, and its rate after that.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -60,13 +61,26 @@ async fn ingest_inner(
     // When the request arrived, not when its body was read and mapped: the idempotency window
     // and `received_at` are about the sender's request.
     let received_at_ms = crate::now_ms();
-    let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
-        return (Outcome::Unauthorized, answer::unauthorized(rid));
+    // A signed partner's requests carry no Basic credentials: the config names their workspace,
+    // and the signature is checked once the body is read (below).
+    let signed = match (&path, &query) {
+        (Ok(Path((partner, _))), Ok(Query(q))) => app.signatures.find(partner, q.config_name.as_deref()),
+        (Ok(Path((partner, _))), Err(_)) => app.signatures.find(partner, None),
+        _ => None,
     };
-    if let Err(limited) = app.limiter.check(&workspace, Instant::now()) {
-        let response = answer::rate_limited(rid, limited.per_second, limited.retry_after_secs());
-        return (Outcome::RateLimited, response);
-    }
+    let workspace = match signed {
+        Some(verifier) => verifier.workspace().clone(),
+        None => {
+            let Some(workspace) = app.credentials.authenticate(headers.get(header::AUTHORIZATION)) else {
+                return (Outcome::Unauthorized, answer::unauthorized(rid));
+            };
+            if let Err(limited) = app.limiter.check(&workspace, Instant::now()) {
+                let response = answer::rate_limited(rid, limited.per_second, limited.retry_after_secs());
+                return (Outcome::RateLimited, response);
+            }
+            workspace
+        }
+    };
 
     let Ok(Path((partner, kind))) = path else {
         return (Outcome::NotFound, answer::not_found(rid, "No such partner"));
@@ -100,6 +114,19 @@ async fn ingest_inner(
             return (Outcome::Invalid, answer::invalid_webhook("The request body could not be read"));
         }
     };
+
+    if let Some(verifier) = signed {
+        if let Err(failure) = verifier.verify(headers, &body, received_at_ms.div_euclid(1000)) {
+            tracing::info!(reason = failure.label(), partner, "signature refused");
+            app.metrics.signature_failure(failure);
+            return (Outcome::Unauthorized, answer::unauthorized(rid));
+        }
+        // Counted against the rate only once proven, so forged requests cannot spend it.
+        if let Err(limited) = app.limiter.check(&workspace, Instant::now()) {
+            let response = answer::rate_limited(rid, limited.per_second, limited.retry_after_secs());
+            return (Outcome::RateLimited, response);
+        }
+    }
 
     let pointer = app.body_pointers.get(&config_name).map(String::as_str);
     let idempotency_key = match idempotency::key(headers, &body, pointer) {

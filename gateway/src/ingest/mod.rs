@@ -8,4 +8,5 @@ pub mod idempotency;
 pub mod ratelimit;
 pub mod registry;
 pub(crate) mod shared_limit;
+pub mod signature;
 pub mod sink;

@@ -189,6 +189,19 @@ impl Drop for Checkpointer {
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path, idempotency_window: Duration) -> Result<Self, StoreError> {
+        // Every failure names the file, whichever step it came from (SQLite's own messages,
+        // such as "unable to open database file" on a read-only filesystem, do not).
+        SqliteStore::open_unlabelled(path, idempotency_window).map_err(|e| {
+            let place = path.display().to_string();
+            if e.0.contains(&place) {
+                e
+            } else {
+                StoreError(format!("cannot open database {place}: {}", e.0))
+            }
+        })
+    }
+
+    fn open_unlabelled(path: &Path, idempotency_window: Duration) -> Result<Self, StoreError> {
         let writer = Connection::open(path)
             .map_err(|e| StoreError(format!("cannot open database {}: {e}", path.display())))?;
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
