@@ -196,6 +196,14 @@ async fn run(
             applied = through;
             metrics.set_import_applied(applied);
         }
+        // Housekeeping between batches, as the embedded writer does between groups: rewinding
+        // the write-ahead log (without it the log grows for as long as the importer runs).
+        let store2 = store.clone();
+        match tokio::task::spawn_blocking(move || store2.maintain(crate::now_ms())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "store housekeeping failed; will retry"),
+            Err(e) => tracing::warn!(error = %e, "store housekeeping failed; will retry"),
+        }
         if let Some(ack) = ack
             && let Err(e) = ack.send().await
         {
