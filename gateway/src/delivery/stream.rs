@@ -37,7 +37,9 @@ impl Reader {
             // Workspace ids are single subject tokens (checked when a broker is configured),
             // which is also what a consumer name may be.
             let name = format!("hookmap-deliver-{workspace}");
-            let consumer = broker.consumer(&name, Some(subject(workspace))).await.map_err(source_error)?;
+            // Positioned after its last acknowledgement, which the forwarder sends when it
+            // commits a batch.
+            let consumer = broker.consumer(&name, Some(subject(workspace)), 0).await.map_err(source_error)?;
             self.consumer = Some(consumer);
         }
         self.consumer.as_mut().ok_or_else(|| SourceError("no consumer".into()))

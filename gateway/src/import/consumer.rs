@@ -53,7 +53,14 @@ impl Importer {
         db: &std::path::Path,
         consumer: &str,
     ) -> Result<Importer, BrokerError> {
-        let reader = broker.consumer(consumer, None).await?;
+        let applied = {
+            let (store, name) = (store.clone(), consumer.to_owned());
+            tokio::task::spawn_blocking(move || store.log_position(&name))
+                .await
+                .map_err(|e| BrokerError(e.to_string()))?
+                .map_err(|e| BrokerError(format!("cannot read the import position: {e}")))?
+        };
+        let reader = broker.consumer(consumer, None, applied).await?;
         let source = Arc::new(crate::delivery::stream::StreamSource::new(broker.clone()));
         let delivery = crate::delivery::start_with_source(config, db, source).map_err(BrokerError)?;
         let metrics = Arc::new(Metrics::default());
@@ -63,14 +70,15 @@ impl Importer {
                 Registry::default(),
                 None,
                 Some(store.clone()),
-                Some(broker),
+                Some(broker.clone()),
                 delivery.as_ref().map(|d| d.shared.clone()),
                 metrics.clone(),
             )
             .map_err(|e| BrokerError(e.to_string()))?,
         );
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(reader, store, consumer.to_owned(), metrics, stopped));
+        let position = Position { applied, name: consumer.to_owned() };
+        let task = tokio::spawn(run(broker, reader, store, position, metrics, stopped));
         Ok(Importer { state, stop, task, delivery })
     }
 
@@ -97,22 +105,21 @@ impl Importer {
     }
 }
 
+/// Where the importer stands: its consumer's name and the sequence it has applied through.
+struct Position {
+    name: String,
+    applied: u64,
+}
+
 async fn run(
+    broker: Broker,
     mut consumer: Consumer,
     store: Arc<dyn Store>,
-    name: String,
+    position: Position,
     metrics: Arc<Metrics>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut applied = loop {
-        let (store, name) = (store.clone(), name.clone());
-        match tokio::task::spawn_blocking(move || store.log_position(&name)).await {
-            Ok(Ok(seq)) => break seq,
-            Ok(Err(e)) => tracing::error!(error = %e, "cannot read the import position; retrying"),
-            Err(e) => tracing::error!(error = %e, "cannot read the import position; retrying"),
-        }
-        tokio::time::sleep(RETRY_AFTER).await;
-    };
+    let Position { name, mut applied } = position;
     metrics.set_import_applied(applied);
     tracing::info!(consumer = %name, position = applied, "importing from the stream");
     let mut last_lag = Instant::now() - LAG_EVERY;
@@ -137,6 +144,37 @@ async fn run(
             }
         };
         let Some(through) = reads.last().map(|r| r.sequence) else { continue };
+        if let Some(first) = reads.first().map(|r| r.sequence)
+            && first > applied + 1
+        {
+            // Messages are missing between what was applied and this batch: delivered earlier
+            // and never acknowledged, they would come back later, behind these. Start again
+            // right after the applied position, unless the stream no longer has them.
+            match broker.first_sequence().await {
+                Ok(oldest) if oldest > applied + 1 => {
+                    let lost = oldest - applied - 1;
+                    tracing::error!(
+                        lost,
+                        from = applied + 1,
+                        "entries aged out of the stream before they were imported"
+                    );
+                    metrics.add_import_failures(lost as usize);
+                }
+                _ => {
+                    tracing::warn!(
+                        expected = applied + 1,
+                        got = first,
+                        "out of order; reading again from the position"
+                    );
+                    match broker.consumer(&name, None, applied).await {
+                        Ok(fresh) => consumer = fresh,
+                        Err(e) => tracing::warn!(error = %e, "cannot reset the consumer; retrying"),
+                    }
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    continue;
+                }
+            }
+        }
         // Acknowledging the last message acknowledges the batch.
         let ack = acks.into_iter().last();
         if through > applied {

@@ -217,35 +217,65 @@ impl Broker {
         &self.config
     }
 
-    /// Opens (creating if needed) the durable pull consumer `name` reading the whole stream, or
-    /// only `filter_subject`, from its start.
+    /// Opens the durable pull consumer `name`, reading the whole stream or only
+    /// `filter_subject`, positioned right after the last message it acknowledged, or after
+    /// `applied` when the caller knows it has applied more (its own durable position).
+    ///
+    /// The consumer is made anew at that position each time: messages a previous process
+    /// received but never acknowledged would otherwise come back only after the ack wait, behind
+    /// newer ones, and a reader that skips what it has applied would then skip them for good.
+    /// One process per consumer name.
     pub async fn consumer(
         &self,
         name: &str,
         filter_subject: Option<String>,
+        applied: u64,
     ) -> Result<Consumer, BrokerError> {
         let stream = self
             .js
             .get_stream(&self.config.stream)
             .await
             .map_err(|e| err(&format!("cannot open stream {}", self.config.stream), e))?;
+        let acked = match stream.consumer_info(name).await {
+            Ok(info) => {
+                let acked = info.ack_floor.stream_sequence;
+                stream
+                    .delete_consumer(name)
+                    .await
+                    .map_err(|e| err(&format!("cannot reset consumer {name}"), e))?;
+                acked
+            }
+            Err(_) => 0,
+        };
+        let from = acked.max(applied) + 1;
         let consumer = stream
-            .get_or_create_consumer(
-                name,
-                consumer::pull::Config {
-                    durable_name: Some(name.to_owned()),
-                    filter_subject: filter_subject.unwrap_or_default(),
-                    deliver_policy: consumer::DeliverPolicy::All,
-                    // Acknowledging a message acknowledges every earlier one: one ack a batch.
-                    ack_policy: consumer::AckPolicy::All,
-                    ack_wait: Duration::from_secs(30),
-                    max_ack_pending: 100_000,
-                    ..Default::default()
+            .create_consumer(consumer::pull::Config {
+                durable_name: Some(name.to_owned()),
+                filter_subject: filter_subject.unwrap_or_default(),
+                deliver_policy: if from <= 1 {
+                    consumer::DeliverPolicy::All
+                } else {
+                    consumer::DeliverPolicy::ByStartSequence { start_sequence: from }
                 },
-            )
+                // Acknowledging a message acknowledges every earlier one: one ack a batch.
+                ack_policy: consumer::AckPolicy::All,
+                ack_wait: Duration::from_secs(30),
+                max_ack_pending: 100_000,
+                ..Default::default()
+            })
             .await
             .map_err(|e| err(&format!("cannot create consumer {name}"), e))?;
         Ok(Consumer { inner: consumer, stream })
+    }
+
+    /// The stream's first sequence (earlier messages have aged out).
+    pub async fn first_sequence(&self) -> Result<u64, BrokerError> {
+        let mut stream = self
+            .js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| err(&format!("cannot open stream {}", self.config.stream), e))?;
+        Ok(stream.info().await.map_err(|e| err("cannot read the stream's state", e))?.state.first_sequence)
     }
 }
 
