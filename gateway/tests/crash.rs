@@ -3,15 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::client::{Conn, send};
+use common::process::Process;
 use common::{KEY, WS, auth};
 use hyper::Method;
 use serde_json::json;
@@ -21,34 +20,12 @@ const KILL_AFTER: usize = 100;
 const WORKERS: usize = 32;
 const PATH: &str = "/v1/partner/webforms/events/?configName=lead_form";
 
-/// Kills the child when dropped, so a failing test leaves no gateway behind.
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(db: &Path, config: &Path) -> (Gateway, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookmap-gateway"))
-        .arg("--db")
-        .arg(db)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .env("HOOKMAP_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the gateway binary");
-    let stdout = child.stdout.take().expect("stdout");
-    let gateway = Gateway(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the address line");
-    let addr =
-        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    (gateway, addr.parse().expect("address"))
+/// The gateway binary on `db` and `config`, killed when dropped.
+fn start(db: &Path, config: &Path) -> (Process, SocketAddr) {
+    let (db, config) = (db.to_string_lossy(), config.to_string_lossy());
+    let gateway = Process::start(&["--db", &db, "--listen", "127.0.0.1:0", "--config", &config]);
+    let addr = gateway.addr;
+    (gateway, addr)
 }
 
 fn email(i: usize) -> String {
@@ -104,8 +81,7 @@ async fn every_acknowledged_request_survives_kill_9() {
         .await
         .expect("enough requests acknowledged in time")
         .expect("a worker signals the kill");
-    gateway.0.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
-    gateway.0.wait().unwrap();
+    gateway.kill(); // SIGKILL
     for w in workers {
         tokio::time::timeout(Duration::from_secs(60), w).await.expect("workers stop").expect("worker");
     }

@@ -4,14 +4,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::client::{Conn, send};
 use common::fake_data_api::FakeDataApi;
+use common::process::Process;
 use common::{KEY, WS, auth};
 use hyper::Method;
 use serde_json::json;
@@ -20,34 +19,12 @@ const REQUESTS: usize = 300;
 const BATCH: usize = 10;
 const PATH: &str = "/v1/partner/webforms/events/?configName=lead_form";
 
-/// Kills the child when dropped, so a failing test leaves no gateway behind.
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(db: &Path, config: &Path) -> (Gateway, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookmap-gateway"))
-        .arg("--db")
-        .arg(db)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .env("HOOKMAP_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the gateway binary");
-    let stdout = child.stdout.take().expect("stdout");
-    let gateway = Gateway(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the address line");
-    let addr =
-        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    (gateway, addr.parse().expect("address"))
+/// The gateway binary on `db` and `config`, killed when dropped.
+fn start(db: &Path, config: &Path) -> (Process, SocketAddr) {
+    let (db, config) = (db.to_string_lossy(), config.to_string_lossy());
+    let gateway = Process::start(&["--db", &db, "--listen", "127.0.0.1:0", "--config", &config]);
+    let addr = gateway.addr;
+    (gateway, addr)
 }
 
 fn email(i: usize) -> String {
@@ -92,8 +69,7 @@ async fn every_acknowledged_request_is_delivered_across_kill_9() {
         assert!(tokio::time::Instant::now() < until, "delivery did not start");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    gateway.0.kill().expect("SIGKILL");
-    gateway.0.wait().unwrap();
+    gateway.kill(); // SIGKILL
     let before = events(&fake);
     eprintln!("{before} of {REQUESTS} events delivered before the kill");
     assert!(before < REQUESTS, "the kill came too late to test anything");

@@ -74,6 +74,8 @@ impl Drop for FakeDataApi {
     }
 }
 
+// From the Data API's documentation, written out here rather than taken from hookmap-data-api:
+// the fake checks the gateway's output, so it must not share the gateway's code.
 const REFUSED_IDS: &[&str] = &[
     "unknown",
     "guest",
