@@ -106,7 +106,10 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
             .map(|a| a.trim().trim_start_matches('[').trim_end_matches(']').trim())
             .filter(|s| !s.is_empty())
             .collect();
-        println!("[{}]", items.join(","));
+        let printed = print_out(&format!("[{}]", items.join(",")));
+        if printed != ExitCode::SUCCESS {
+            return printed;
+        }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
@@ -120,13 +123,26 @@ fn expand(path: &Path) -> ExitCode {
         }
     };
     match hookmap_compiler::compile(&source, &Options::default()) {
-        Ok(output) => {
-            println!("{}", hookmap_compiler::format(&output.tokens));
-            ExitCode::SUCCESS
-        }
+        Ok(output) => print_out(&hookmap_compiler::format(&output.tokens)),
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout. A reader that stopped early (`hookmap expand m.json |
+/// head`) closes the pipe: that ends the output quietly, as for any Unix tool, where
+/// `println!` would panic.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hookmap: cannot write the output: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -97,3 +97,23 @@ fn expand_prints_the_generated_code() {
     assert!(code.contains("impl ::hookmap::__private::Mapper for Mapper"), "{code}");
     assert!(code.contains("\"submitted_at\" =>"), "{code}");
 }
+
+#[test]
+fn expand_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read as _;
+    let mapper = format!("{}/../examples/mappers/seed_2_bulk_orders.json", env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookmap"))
+        .args(["expand", &mapper])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs hookmap");
+    // Close the pipe before hookmap writes (compiling takes longer than this), as a reader that
+    // stops early does: its writes then fail with a broken pipe.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success(), "{status:?}: {stderr}");
+}
