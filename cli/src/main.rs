@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod sarif;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use hookmap_compiler::{Options, Source};
 
@@ -41,6 +43,8 @@ enum Format {
     Text,
     /// A JSON array of diagnostics on standard output.
     Json,
+    /// A SARIF 2.1.0 log on standard output, for code-scanning tools.
+    Sarif,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
     }
     let mut failed = false;
     let mut json = Vec::new();
+    let mut sarif = Vec::new();
     for path in mappers {
         let source = match read(path) {
             Ok(source) => source,
@@ -95,6 +100,7 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
                 match format {
                     Format::Text => eprintln!("{diagnostics}"),
                     Format::Json => json.push(diagnostics.to_json()),
+                    Format::Sarif => sarif.push(diagnostics),
                 }
             }
         }
@@ -107,6 +113,12 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
             .filter(|s| !s.is_empty())
             .collect();
         let printed = print_out(&format!("[{}]", items.join(",")));
+        if printed != ExitCode::SUCCESS {
+            return printed;
+        }
+    }
+    if format == Format::Sarif {
+        let printed = print_out(&sarif::log(&sarif).to_string());
         if printed != ExitCode::SUCCESS {
             return printed;
         }

@@ -117,3 +117,43 @@ fn expand_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.success(), "{status:?}: {stderr}");
 }
+
+#[test]
+fn sarif_output_locates_every_diagnostic_the_json_output_has() {
+    let text = std::fs::read_to_string(shared("reject").join("expectations.json")).expect("expectations");
+    let expectations: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+    let mut files: Vec<String> =
+        expectations.keys().map(|f| shared("reject").join(f).to_string_lossy().into_owned()).collect();
+    files.sort();
+    let mut args = vec!["check", "--format", "sarif"];
+    args.extend(files.iter().map(String::as_str));
+    let out = hookmap(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "hookmap");
+    let rule = run["tool"]["driver"]["rules"][0]["id"].as_str().expect("a rule");
+    let results = run["results"].as_array().expect("results");
+
+    // The same diagnostics as --format json, at the same places.
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let json: serde_json::Value = serde_json::from_slice(&hookmap(&args).stdout).expect("JSON");
+    let json = json.as_array().expect("an array");
+    assert_eq!(results.len(), json.len());
+    for (result, diagnostic) in results.iter().zip(json) {
+        assert_eq!(result["ruleId"], rule);
+        assert_eq!(result["level"], "error");
+        let text = result["message"]["text"].as_str().unwrap();
+        assert!(text.starts_with(diagnostic["message"].as_str().unwrap()), "{text}");
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], diagnostic["file"]);
+        if diagnostic["line"].is_null() {
+            assert!(location["region"].is_null());
+        } else {
+            assert_eq!(location["region"]["startLine"], diagnostic["line"]);
+            assert_eq!(location["region"]["startColumn"], diagnostic["column"]);
+        }
+    }
+}
