@@ -14,6 +14,30 @@ use hookmap_compiler::{Options, Source};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour the diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether diagnostics on standard error get colours.
+    fn on_stderr(self) -> bool {
+        use std::io::IsTerminal as _;
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -48,9 +72,11 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Check { mappers, samples, format } => check(&mappers, &samples, format),
-        Command::Expand { mapper } => expand(&mapper),
+    let cli = Cli::parse();
+    let color = cli.color.on_stderr();
+    match cli.command {
+        Command::Check { mappers, samples, format } => check(&mappers, &samples, format, color),
+        Command::Expand { mapper } => expand(&mapper, color),
     }
 }
 
@@ -66,7 +92,7 @@ fn options(samples: &[Source]) -> Options {
     Options { samples: samples.to_vec(), ..Options::default() }
 }
 
-fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitCode {
+fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format, color: bool) -> ExitCode {
     let mut samples = Vec::new();
     for path in sample_paths {
         match read(path) {
@@ -98,7 +124,7 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
             Err(diagnostics) => {
                 failed = true;
                 match format {
-                    Format::Text => eprintln!("{diagnostics}"),
+                    Format::Text => eprintln!("{}", render(&diagnostics, color)),
                     Format::Json => json.push(diagnostics.to_json()),
                     Format::Sarif => sarif.push(diagnostics),
                 }
@@ -126,7 +152,7 @@ fn check(mappers: &[PathBuf], sample_paths: &[PathBuf], format: Format) -> ExitC
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-fn expand(path: &Path) -> ExitCode {
+fn expand(path: &Path, color: bool) -> ExitCode {
     let source = match read(path) {
         Ok(source) => source,
         Err(message) => {
@@ -137,7 +163,7 @@ fn expand(path: &Path) -> ExitCode {
     match hookmap_compiler::compile(&source, &Options::default()) {
         Ok(output) => print_out(&hookmap_compiler::format(&output.tokens)),
         Err(diagnostics) => {
-            eprintln!("{diagnostics}");
+            eprintln!("{}", render(&diagnostics, color));
             ExitCode::FAILURE
         }
     }
@@ -157,4 +183,8 @@ fn print_out(text: &str) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn render(diagnostics: &hookmap_compiler::Diagnostics, color: bool) -> String {
+    if color { diagnostics.to_colored_string() } else { diagnostics.to_string() }
 }

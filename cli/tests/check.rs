@@ -157,3 +157,18 @@ fn sarif_output_locates_every_diagnostic_the_json_output_has() {
         }
     }
 }
+
+#[test]
+fn color_is_asked_for_or_off() {
+    let mapper = shared("reject").join("bad-jsonpath.json").to_string_lossy().into_owned();
+    let always = hookmap(&["check", "--color", "always", &mapper]);
+    let stderr = String::from_utf8_lossy(&always.stderr);
+    assert!(stderr.contains("\x1b[1;31merror\x1b[0m"), "{stderr}");
+    // Not a terminal (the test captures stderr): auto means none, as does never.
+    for args in [vec!["check", &mapper], vec!["check", "--color", "never", &mapper]] {
+        let out = hookmap(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: ") && !stderr.contains('\x1b'), "{stderr}");
+        assert_eq!(out.status.code(), Some(1));
+    }
+}

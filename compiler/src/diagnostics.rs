@@ -189,24 +189,45 @@ impl Diagnostics {
             .collect()
     }
 
+    /// The errors as text with ANSI colours, as rustc shows them on a terminal.
+    pub fn to_colored_string(&self) -> String {
+        struct Colored<'a>(&'a Diagnostics);
+        impl fmt::Display for Colored<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                for (i, d) in self.0.list.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    self.0.render_with(f, d, Paint(true))?;
+                }
+                Ok(())
+            }
+        }
+        Colored(self).to_string()
+    }
+
     fn render(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic) -> fmt::Result {
-        writeln!(f, "error: {}", d.message)?;
+        self.render_with(f, d, Paint(false))
+    }
+
+    fn render_with(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic, paint: Paint) -> fmt::Result {
+        writeln!(f, "{}{}", paint.error("error"), paint.bold(&format!(": {}", d.message)))?;
         let Some(span) = &d.span else {
-            writeln!(f, "  --> {}", self.source.name)?;
-            return self.render_footer(f, d, 2);
+            writeln!(f, "  {} {}", paint.gutter("-->"), self.source.name)?;
+            return self.render_footer(f, d, 2, paint);
         };
         let text = &self.source.text;
         let (line, col) = self.source.line_col(span.start);
         let width = line.to_string().len().max(2);
         let pad = " ".repeat(width);
-        writeln!(f, "{pad}--> {}:{line}:{col}", self.source.name)?;
-        writeln!(f, "{pad} |")?;
+        writeln!(f, "{pad}{} {}:{line}:{col}", paint.gutter("-->"), self.source.name)?;
+        writeln!(f, "{pad} {}", paint.gutter("|"))?;
 
         let start = floor_char_boundary(text, span.start.min(text.len()));
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line_text = text[line_start..line_end].trim_end_matches('\r');
-        writeln!(f, "{line:>width$} | {line_text}")?;
+        writeln!(f, "{} {line_text}", paint.gutter(&format!("{line:>width$} |")))?;
 
         // Keep tabs in the indent so the carets line up under the same characters.
         let indent: String =
@@ -214,22 +235,53 @@ impl Diagnostics {
         let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
         let underlined = text[start..end.min(line_start + line_text.len()).max(start)].chars().count();
         let carets = "^".repeat(underlined.max(1));
+        let bar = paint.gutter("|");
         match &d.label {
-            Some(label) => writeln!(f, "{pad} | {indent}{carets} {label}")?,
-            None => writeln!(f, "{pad} | {indent}{carets}")?,
+            Some(label) => writeln!(f, "{pad} {bar} {indent}{}", paint.error(&format!("{carets} {label}")))?,
+            None => writeln!(f, "{pad} {bar} {indent}{}", paint.error(&carets))?,
         }
-        self.render_footer(f, d, width)
+        self.render_footer(f, d, width, paint)
     }
 
-    fn render_footer(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic, width: usize) -> fmt::Result {
+    fn render_footer(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        d: &Diagnostic,
+        width: usize,
+        paint: Paint,
+    ) -> fmt::Result {
         let pad = " ".repeat(width);
+        let eq = paint.gutter("=");
         for h in &d.help {
-            writeln!(f, "{pad} = help: {h}")?;
+            writeln!(f, "{pad} {eq} {}: {h}", paint.bold("help"))?;
         }
         for n in &d.notes {
-            writeln!(f, "{pad} = note: {n}")?;
+            writeln!(f, "{pad} {eq} {}: {n}", paint.bold("note"))?;
         }
         Ok(())
+    }
+}
+
+/// Whether to colour the rendering, and how: rustc's colours (bold red errors, bright blue
+/// gutter).
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    fn error(self, text: &str) -> String {
+        self.wrap("1;31", text)
+    }
+
+    fn gutter(self, text: &str) -> String {
+        self.wrap("1;94", text)
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
     }
 }
 
