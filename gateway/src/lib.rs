@@ -190,7 +190,7 @@ impl Gateway {
         };
         // Then the forwarders; what they had not finished is delivered at the next start.
         if let Some(delivery) = delivery {
-            tokio::task::spawn_blocking(move || delivery.stop()).await.map_err(std::io::Error::other)?;
+            delivery.stop_async().await?;
         }
         written
     }

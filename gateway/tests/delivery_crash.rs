@@ -21,8 +21,7 @@ const PATH: &str = "/v1/partner/webforms/events/?configName=lead_form";
 
 /// The gateway binary on `db` and `config`, killed when dropped.
 fn start(db: &Path, config: &Path) -> (Process, SocketAddr) {
-    let (db, config) = (db.to_string_lossy(), config.to_string_lossy());
-    let gateway = Process::start(&["--db", &db, "--listen", "127.0.0.1:0", "--config", &config]);
+    let gateway = Process::embedded(db, config);
     let addr = gateway.addr;
     (gateway, addr)
 }

@@ -230,6 +230,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// [`Running::stop`] from async code, on the blocking pool.
+    pub async fn stop_async(self) -> std::io::Result<()> {
+        tokio::task::spawn_blocking(move || self.stop()).await.map_err(std::io::Error::other)
+    }
+
     /// Stops the forwarders (a call in flight finishes or times out first; a batch not finished
     /// is delivered again at the next start) and waits for them.
     pub fn stop(mut self) {

@@ -99,7 +99,7 @@ impl Importer {
         let _ = self.stop.send(true);
         let imported = self.task.await.map_err(std::io::Error::other);
         if let Some(delivery) = self.delivery {
-            tokio::task::spawn_blocking(move || delivery.stop()).await.map_err(std::io::Error::other)?;
+            delivery.stop_async().await?;
         }
         imported
     }

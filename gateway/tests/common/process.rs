@@ -20,6 +20,12 @@ impl Process {
         Process { child: Some(child), addr, args }
     }
 
+    /// The embedded gateway on `db` and `config`, listening on a free port.
+    pub fn embedded(db: &std::path::Path, config: &std::path::Path) -> Process {
+        let (db, config) = (db.to_string_lossy(), config.to_string_lossy());
+        Process::start(&["--db", &db, "--listen", "127.0.0.1:0", "--config", &config])
+    }
+
     /// `kill -9`.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
