@@ -19,6 +19,7 @@ pub mod source;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use source::Source;
+pub mod evaluate;
 pub mod generate;
 pub mod ir;
 pub mod lower;
@@ -65,19 +66,9 @@ pub struct Output {
     pub tracked_files: Vec<PathBuf>,
 }
 
-/// Compiles one mapper file: parse, lower, generate.
+/// Compiles one mapper file: parse, lower, check the samples, generate.
 pub fn compile(source: &Source, options: &Options) -> Result<Output, Diagnostics> {
-    let mapper = frontend::parse(source).map_err(|list| Diagnostics::new(source, list))?;
-    let sample_errors = samples::check(&mapper, &options.samples);
-    if !sample_errors.is_empty() {
-        return Err(Diagnostics::new(source, sample_errors));
-    }
-    let stem = file_stem(&source.name);
-    let names = lower::Names {
-        type_name: options.type_name.clone().unwrap_or_else(|| generate::camel_case(&stem)),
-        default_config_name: options.config_name.clone().unwrap_or(stem),
-    };
-    let plan = lower::lower(&mapper, &names).map_err(|list| Diagnostics::new(source, list))?;
+    let plan = plan(source, options)?;
     let tokens = generate::generate(&plan, &options.runtime, &source.name);
     Ok(Output {
         tokens,
@@ -85,6 +76,24 @@ pub fn compile(source: &Source, options: &Options) -> Result<Output, Diagnostics
         config_name: plan.config_name,
         tracked_files: source.path.iter().cloned().collect(),
     })
+}
+
+/// Parses and checks one mapper file and lowers it to its read plan, then checks the plan on the
+/// sample payloads of `options`: everything [`compile`] does but generating code. The plan is
+/// what [`evaluate::evaluate`] runs.
+pub fn plan(source: &Source, options: &Options) -> Result<ir::Plan, Diagnostics> {
+    let mapper = frontend::parse(source).map_err(|list| Diagnostics::new(source, list))?;
+    let stem = file_stem(&source.name);
+    let names = lower::Names {
+        type_name: options.type_name.clone().unwrap_or_else(|| generate::camel_case(&stem)),
+        default_config_name: options.config_name.clone().unwrap_or(stem),
+    };
+    let plan = lower::lower(&mapper, &names).map_err(|list| Diagnostics::new(source, list))?;
+    let sample_errors = samples::check(&mapper, &plan, &options.samples);
+    if !sample_errors.is_empty() {
+        return Err(Diagnostics::new(source, sample_errors));
+    }
+    Ok(plan)
 }
 
 /// Formats generated tokens as Rust source (prettyplease). Used by the `Builder`, the snapshot

@@ -39,7 +39,7 @@ struct Sample<'s> {
 }
 
 /// Checks `mapper` against every sample; returns the problems found (empty when all is well).
-pub fn check(mapper: &Mapper, samples: &[Source]) -> Vec<Diagnostic> {
+pub fn check(mapper: &Mapper, _plan: &crate::ir::Plan, samples: &[Source]) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for sample in samples {

@@ -12,30 +12,20 @@
 //! let json = serde_json::to_string(&records)?;       // the records JSON
 //! ```
 //!
-//! This crate holds what the generated code produces ([`Record`], [`Event`], [`Profile`],
+//! This crate holds (through `hookmap-core`) what the generated code produces ([`Record`], [`Event`], [`Profile`],
 //! [`Value`]), the error it returns ([`MapError`]) and the small helpers it calls. Records
 //! borrow from the payload where they can, so mapping allocates little; [`Record::into_owned`]
 //! detaches them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod error;
-mod json;
-mod jsonpath;
-mod mapper;
-mod reader;
-mod record;
-mod value;
-
 #[doc(hidden)]
-pub mod __private;
-/// Date and time primitives that compiled `user_time` parsers call.
-pub use hookmap_date as date;
-
-pub use error::{Detail, INVALID_PAYLOAD, MapError};
-pub use mapper::{Mapper, MapperInfo, MappingType};
-pub use record::{Attributes, Event, Platform, Profile, Record};
-pub use value::Value;
+pub use hookmap_core::__private;
+pub use hookmap_core::date;
+pub use hookmap_core::{
+    Attributes, Detail, Event, INVALID_PAYLOAD, MapError, Mapper, MapperInfo, MappingType, Platform, Profile,
+    Record, Value,
+};
 
 /// Compiles a mapper JSON file into a type that implements [`Mapper`]. See `hookmap-macros`.
 #[cfg(feature = "macros")]

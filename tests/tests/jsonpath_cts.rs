@@ -2,6 +2,8 @@
 //! code: `tests/build.rs` compiles every valid selector into a nodelist function at build time;
 //! here each runs on its case's document and must give the expected nodelist (or one of the
 //! allowed ones), in order. Every invalid selector must have been rejected by the compiler.
+//! The compiler's evaluator runs every valid selector too and must select the very same nodes
+//! as the generated code.
 //!
 //! A plain binary (`harness = false`), so its summary line is printed on every run:
 //! `cts: N passed, M failed`.
@@ -25,6 +27,19 @@ fn check(case: &CtsCase) -> Result<(), String> {
     let run = case.run.ok_or("no function")?;
     let document = Json::parse(case.document).ok_or("the document does not parse")?;
     let nodes = run(&document);
+    let query =
+        hookmap_compiler::jsonpath::parse(case.selector).map_err(|e| format!("parse: {}", e.message))?;
+    let evaluated = hookmap_compiler::evaluate::nodelist(&query, &document);
+    let same =
+        evaluated.len() == nodes.len() && evaluated.iter().zip(&nodes).all(|(a, b)| std::ptr::eq(*a, *b));
+    if !same {
+        let list = |nodes: &[&Json<'_>]| nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+        return Err(format!(
+            "the evaluator selected [{}], the generated code [{}]",
+            list(&evaluated),
+            list(&nodes)
+        ));
+    }
     let actual: Vec<Value> = nodes
         .iter()
         .map(|node| serde_json::from_str(&node.to_string()).map_err(|e| format!("node {node}: {e}")))

@@ -310,7 +310,7 @@ pub enum Problem {
         /// The string.
         text: String,
         /// The formats tried, as written in the mapper.
-        formats: &'static str,
+        formats: Cow<'static, str>,
     },
     /// A number out of the range the field can hold.
     OutOfRange,
@@ -320,10 +320,11 @@ pub enum Problem {
 pub fn detail(
     problem: Problem,
     field: &'static str,
-    path: &'static str,
+    path: impl Into<Cow<'static, str>>,
     pointer: String,
     index: Option<usize>,
 ) -> Detail {
+    let path = path.into();
     let message = match &problem {
         Problem::Missing => format!("Required field '{field}' ({path}) is missing in the payload"),
         Problem::WrongType { expected, found } => {
@@ -337,7 +338,7 @@ pub fn detail(
     Detail {
         message,
         field: Some(Cow::Borrowed(field)),
-        path: Some(Cow::Borrowed(path)),
+        path: Some(path),
         pointer: Some(pointer),
         index,
         position: None,
@@ -347,23 +348,17 @@ pub fn detail(
 /// Builds the detail for a failed `payload_validations` rule.
 pub fn validation_detail(
     problem: Problem,
-    path: &'static str,
+    path: impl Into<Cow<'static, str>>,
     pointer: String,
     index: Option<usize>,
 ) -> Detail {
+    let path = path.into();
     let message = match &problem {
         Problem::Missing => format!("Required field '{path}' is missing in the payload"),
         Problem::WrongType { expected, found } => format!("Field '{path}' must be {expected}, found {found}"),
         Problem::BadTime { .. } | Problem::OutOfRange => format!("Field '{path}' is invalid"),
     };
-    Detail {
-        message,
-        field: None,
-        path: Some(Cow::Borrowed(path)),
-        pointer: Some(pointer),
-        index,
-        position: None,
-    }
+    Detail { message, field: None, path: Some(path), pointer: Some(pointer), index, position: None }
 }
 
 /// The JSON type of a captured value, as a word for messages.
@@ -678,10 +673,22 @@ pub fn user_time(
     parse: Option<TimeParser>,
     formats: &'static str,
 ) -> Result<i64, Problem> {
+    user_time_with(input, unit, parse, formats)
+}
+
+/// [`user_time`] with any parser and formats text: the compiler's evaluator reads times with the
+/// formats it parsed, through this same function.
+pub fn user_time_with(
+    input: TimeInput<'_>,
+    unit: i64,
+    parse: Option<impl Fn(&str) -> Option<i64>>,
+    formats: impl Into<Cow<'static, str>>,
+) -> Result<i64, Problem> {
     match input {
         TimeInput::Integer(n) => scale(n, unit),
         TimeInput::Text(text) => match parse {
-            Some(parse) => parse(&text).ok_or_else(|| Problem::BadTime { text: text.into_owned(), formats }),
+            Some(parse) => parse(&text)
+                .ok_or_else(|| Problem::BadTime { text: text.into_owned(), formats: formats.into() }),
             None => Err(Problem::WrongType {
                 expected: "an integer (epoch milliseconds; strings need formats.user_time)",
                 found: "a string",
@@ -692,8 +699,48 @@ pub fn user_time(
 
 /// `#MERGE`: the date, a space and the time, read with the mapper's formats.
 pub fn merge(date: &str, time: &str, parse: TimeParser, formats: &'static str) -> Result<i64, Problem> {
+    merge_with(date, time, parse, formats)
+}
+
+/// [`merge`] with any parser and formats text (the compiler's evaluator).
+pub fn merge_with(
+    date: &str,
+    time: &str,
+    parse: impl Fn(&str) -> Option<i64>,
+    formats: impl Into<Cow<'static, str>>,
+) -> Result<i64, Problem> {
     let text = format!("{date} {time}");
-    parse(&text).ok_or(Problem::BadTime { text, formats })
+    parse(&text).ok_or_else(|| Problem::BadTime { text, formats: formats.into() })
+}
+
+/// The value of member `name` of a captured object (the last one when the key repeats, as the
+/// generated structs read it), `null` included; `None` when there is no such member or the value
+/// is no object. The compiler's evaluator walks the payload with this and [`element`].
+pub fn member<'de>(raw: Option<Raw<'de>>, name: &str) -> Option<Raw<'de>> {
+    let raw = raw?;
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    let mut found = None;
+    for_each_member(raw.get(), |key, value| {
+        if key == name {
+            found = Some(value);
+        }
+    })
+    .ok()?;
+    found
+}
+
+/// The element at `index` (negative counts from the end) of a captured array, `null` included.
+pub fn element(raw: Option<Raw<'_>>, index: i64) -> Option<Raw<'_>> {
+    reread_or_default::<Elements<'_>>(raw).ok()?.at(index)
+}
+
+/// The elements of an iterated array as the generated loop sees them, or the problem reported
+/// when it is missing or not an array.
+pub fn iterated(raw: Option<Raw<'_>>) -> Result<Vec<Raw<'_>>, Problem> {
+    let seq: Option<Seq<Raw<'_>>> = reread_or_default(raw).map_err(|_| Problem::Missing)?;
+    elements(&seq).map(<[Raw<'_>]>::to_vec)
 }
 
 /// Collects the problems of one payload, so that every one is reported and nothing of a payload
