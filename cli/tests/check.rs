@@ -81,10 +81,7 @@ fn samples_catch_values_the_mapper_cannot_read() {
     let out = hookmap(&["check", "--sample", &fixture("lead_sample_bad_time.json"), &mapper]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("the time \"25/10/2024\", which matches none of the user_time formats"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("has the time \"25/10/2024\", which matches none of its formats"), "{stderr}");
     assert!(stderr.contains("fails payload_validations"), "{stderr}");
     assert!(stderr.contains("lead_sample_bad_time.json"), "{stderr}");
 }
@@ -171,4 +168,33 @@ fn color_is_asked_for_or_off() {
         assert!(stderr.starts_with("error: ") && !stderr.contains('\x1b'), "{stderr}");
         assert_eq!(out.status.code(), Some(1));
     }
+}
+
+#[test]
+fn samples_check_paths_with_filters_and_slices() {
+    let mapper = fixture("primary_contact.json");
+    let out = hookmap(&["check", "--sample", &fixture("primary_contact_good.json"), &mapper]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // No contact is primary: the filter keeps nothing in any sample.
+    let out = hookmap(&["check", "--sample", &fixture("primary_contact_none.json"), &mapper]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`$.contacts[?@.primary == true].email` matches nothing in the sample payloads"),
+        "{stderr}"
+    );
+
+    // The primary contact's email is an object: the compiled mapper would refuse the payload,
+    // with this message and pointer.
+    let out = hookmap(&["check", "--sample", &fixture("primary_contact_bad.json"), &mapper]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Field 'customer_id' ($.contacts[?@.primary == true].email) must be a string or an integer, found an object (at `/contacts/0/email`)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("primary_contact.json:5:"), "{stderr}");
 }

@@ -1,50 +1,38 @@
 //! Sample payloads: a mapper is checked against the payloads its team names, at build time.
 //!
-//! The build fails when a path matches nothing in any sample (with the keys that exist where it
-//! went astray), when a sample value cannot become what its field needs, or when a sample fails
-//! a `payload_validations` rule. Errors point at the mapper's path and name the sample file and
-//! the JSON pointer inside it.
+//! Two checks. A path that matches nothing in any sample fails the build, with the keys that
+//! exist where it went astray (a typo, usually). And every sample is mapped with the evaluator
+//! ([`crate::evaluate`]), which runs the very plan the generated code is made from: a sample the
+//! compiled mapper would refuse (a value of the wrong type, a time no format reads, a failed
+//! `payload_validations` rule) fails the build with the runtime's own message, at the mapper's
+//! path, naming the sample and the JSON pointer inside it. Filters and slices are checked like
+//! any other path.
 
-use crate::date::{self, TimeFormat};
+use hookmap_core::Detail;
+
 use crate::diagnostics::Diagnostic;
 use crate::frontend::json::{self, Kind, Value};
 use crate::frontend::suggest::did_you_mean;
+use crate::ir::Plan;
 use crate::jsonpath::ast::{SegmentKind, Selector};
-use crate::model::{JsonType, Mapper, Path, Source as Input, TimeSource};
+use crate::model::{Mapper, Path, Source as Input, TimeSource};
 use crate::source::Source;
-
-/// What a path's value must be.
-#[derive(Clone, Copy)]
-enum Role<'m> {
-    /// `customer_id`, `anon_id`: a string or an integer.
-    Identifier(&'static str),
-    /// `event_name`, `app_version`: a string.
-    Text(&'static str),
-    /// `user_time`: an integer, or a string its formats read.
-    Time,
-    /// A `#MERGE` part: a string.
-    MergePart,
-    /// An attribute: anything.
-    Attribute,
-    /// `create_all`: an object.
-    CreateAll(&'m str),
-    /// A validation rule.
-    Validation(JsonType),
-}
 
 /// A sample parsed, with its name.
 struct Sample<'s> {
     name: &'s str,
+    text: &'s str,
     root: Value,
 }
 
-/// Checks `mapper` against every sample; returns the problems found (empty when all is well).
-pub fn check(mapper: &Mapper, _plan: &crate::ir::Plan, samples: &[Source]) -> Vec<Diagnostic> {
+/// Checks `mapper` (lowered to `plan`) against every sample; returns the problems found (empty
+/// when all is well).
+pub fn check(mapper: &Mapper, plan: &Plan, samples: &[Source]) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for sample in samples {
         match json::parse(&sample.text) {
-            (Some(root), _) => parsed.push(Sample { name: &sample.name, root }),
+            (Some(root), _) => parsed.push(Sample { name: &sample.name, text: &sample.text, root }),
             (None, problems) => {
                 let reason = problems.first().map_or_else(String::new, |d| {
                     let (line, column) = d.span.as_ref().map_or((0, 0), |s| sample.line_col(s.start));
@@ -57,52 +45,82 @@ pub fn check(mapper: &Mapper, _plan: &crate::ir::Plan, samples: &[Source]) -> Ve
     if parsed.is_empty() {
         return errors;
     }
-    let formats: Vec<TimeFormat> =
-        mapper.user_time.iter().flat_map(|t| t.formats.iter().map(|f| f.value.clone())).collect();
-    let timezone = mapper.timezone.as_ref().map(|t| t.value.as_str());
-    for (path, role) in paths(mapper) {
-        check_path(path, role, &parsed, &formats, timezone, &mut errors);
+    let paths = paths(mapper);
+    let mut unmatched: Vec<&str> = Vec::new();
+    for path in &paths {
+        if let Some(miss) = check_path(path, &parsed) {
+            unmatched.push(&path.text);
+            errors.push(miss);
+        }
     }
-    if let Some(time) = &mapper.user_time
-        && let TimeSource::Merge { date, time: clock } = &time.source.value
-    {
-        check_merge(date, clock, &parsed, &formats, timezone, &mut errors);
+    // Each sample as the compiled mapper reads it: the validations, and the fields even when a
+    // validation fails (the compiled mapper stops at the validations; the author wants both).
+    let mut fields_only = plan.clone();
+    fields_only.validations.clear();
+    for sample in &parsed {
+        let mut details: Vec<Detail> = Vec::new();
+        for plan in [plan, &fields_only] {
+            if let Err(error) = crate::evaluate::evaluate(plan, sample.text.as_bytes()) {
+                details.extend(
+                    error.details().iter().filter(|d| !details.contains(d)).cloned().collect::<Vec<_>>(),
+                );
+            }
+        }
+        for detail in details {
+            let path_text = detail.path.as_deref().unwrap_or_default();
+            // `#MERGE` reports "date + time"; the date's path locates it.
+            let first = path_text.split(" + ").next().unwrap_or_default();
+            if unmatched.contains(&first) {
+                continue;
+            }
+            let path = paths
+                .iter()
+                .copied()
+                .chain(mapper.validations.iter().map(|v| &v.path))
+                .find(|p| p.text == first);
+            let pointer = detail.pointer.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
+            let what = if detail.field.is_some() { "" } else { " fails payload_validations" };
+            let mut d = Diagnostic::error(format!(
+                "sample `{}`{what}: {} (at `{pointer}`)",
+                sample.name, detail.message
+            ));
+            if let Some(path) = path {
+                d = d.at(path.span.clone()).label(format!("`{}` reads it", path.text));
+            }
+            errors.push(d);
+        }
     }
     errors
 }
 
-/// Every path of the mapper with what its value must be.
-fn paths(mapper: &Mapper) -> Vec<(&Path, Role<'_>)> {
+/// Every path of the mapper that must match in some sample (validations are checked per sample
+/// by the evaluator).
+fn paths(mapper: &Mapper) -> Vec<&Path> {
     fn path(source: &Option<crate::model::Spanned<Input>>) -> Option<&Path> {
         match source {
             Some(crate::model::Spanned { value: Input::Path(p), .. }) => Some(p),
             _ => None,
         }
     }
-    let mut out: Vec<(&Path, Role<'_>)> = Vec::new();
-    out.extend(path(&mapper.customer_id).map(|p| (p, Role::Identifier("customer_id"))));
-    out.extend(path(&mapper.anon_id).map(|p| (p, Role::Identifier("anon_id"))));
-    out.extend(path(&mapper.event_name).map(|p| (p, Role::Text("event_name"))));
-    out.extend(path(&mapper.app_version).map(|p| (p, Role::Text("app_version"))));
+    let mut out: Vec<&Path> = Vec::new();
+    out.extend(path(&mapper.customer_id));
+    out.extend(path(&mapper.anon_id));
+    out.extend(path(&mapper.event_name));
+    out.extend(path(&mapper.app_version));
     if let Some(time) = &mapper.user_time {
         match &time.source.value {
-            TimeSource::Path(p) => out.push((p, Role::Time)),
-            TimeSource::Merge { date, time } => {
-                out.extend([(date, Role::MergePart), (time, Role::MergePart)])
-            }
+            TimeSource::Path(p) => out.push(p),
+            TimeSource::Merge { date, time } => out.extend([date, time]),
         }
     }
-    for (attributes, name) in
-        [(&mapper.attr, "attr.create_all"), (&mapper.user_attributes, "user_attributes.create_all")]
-    {
+    for attributes in [&mapper.attr, &mapper.user_attributes] {
         for attribute in &attributes.entries {
             if let Input::Path(p) = &attribute.source.value {
-                out.push((p, Role::Attribute));
+                out.push(p);
             }
         }
-        out.extend(attributes.create_all.iter().map(|p| (p, Role::CreateAll(name))));
+        out.extend(attributes.create_all.iter());
     }
-    out.extend(mapper.validations.iter().map(|v| (&v.path, Role::Validation(v.ty.value))));
     out
 }
 
@@ -187,167 +205,49 @@ fn escape(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
 }
 
-fn check_path(
-    path: &Path,
-    role: Role<'_>,
-    samples: &[Sample<'_>],
-    formats: &[TimeFormat],
-    timezone: Option<&str>,
-    errors: &mut Vec<Diagnostic>,
-) {
+/// The error for a path that matches nothing in any sample, if it does not.
+fn check_path(path: &Path, samples: &[Sample<'_>]) -> Option<Diagnostic> {
     let mut first_miss: Option<(Miss<'_>, &str)> = None;
-    let mut matched = false;
     for sample in samples {
         match select(path, &sample.root) {
-            None => return,
+            // Filters and slices: the evaluator's query engine, on the sample as the runtime
+            // parses it.
+            None => {
+                let matched = hookmap_core::__private::Json::parse(sample.text)
+                    .is_some_and(|document| !crate::evaluate::nodelist(&path.query, &document).is_empty());
+                if matched {
+                    return None;
+                }
+            }
+            Some(Ok(_)) => return None,
             Some(Err(miss)) => {
                 if first_miss.is_none() {
                     first_miss = Some((miss, sample.name));
                 }
             }
-            Some(Ok(nodes)) => {
-                matched = true;
-                for (value, pointer) in nodes {
-                    if let Some(problem) = value_problem(value, role, formats, timezone) {
-                        errors.push(
-                            Diagnostic::error(format!(
-                                "sample `{}` has at `{}` {problem}",
-                                sample.name,
-                                if pointer.is_empty() { "/" } else { &pointer }
-                            ))
-                            .at(path.span.clone())
-                            .label(format!("`{}` reads it", path.text)),
-                        );
-                        break;
-                    }
-                }
-            }
         }
     }
-    // Validations must hold in every sample; other paths must match in at least one.
-    if let Role::Validation(ty) = role
-        && let Some((miss, sample)) = &first_miss
-    {
-        errors.push(
-            Diagnostic::error(format!(
-                "sample `{sample}` fails payload_validations: `{}` ({}) is missing",
-                path.text,
-                type_name(ty)
-            ))
-            .at(path.span.clone()),
+    let Some((miss, sample)) = first_miss else {
+        return Some(
+            Diagnostic::error(format!("`{}` matches nothing in the sample payloads", path.text))
+                .at(path.span.clone())
+                .label("no node of any sample passes this path's filters and slices"),
         );
-        let _ = miss;
-        return;
-    }
-    if matched {
-        return;
-    }
-    if let Some((miss, sample)) = first_miss {
-        let at = if miss.pointer.is_empty() { "/".to_owned() } else { miss.pointer.clone() };
-        let mut d = Diagnostic::error(format!("`{}` matches nothing in the sample payloads", path.text))
-            .at(path.file_span(miss.selector.clone()));
-        if let (Some(name), Kind::Object(members)) = (&miss.name, &miss.parent.kind) {
-            d = d.label(format!("no member `{name}` at `{at}` in sample `{sample}`"));
-            let keys: Vec<&str> = members.iter().map(|m| m.key.text.as_str()).collect();
-            if let Some(best) = did_you_mean(name, keys.iter().copied()) {
-                d = d.help(format!("did you mean `{best}`?"));
-            }
-            if !keys.is_empty() {
-                d = d.note(format!("`{at}` in `{sample}` has: {}", keys.join(", ")));
-            }
-        } else {
-            d = d.label(format!("nothing here at `{at}` in sample `{sample}` ({})", miss.parent.describe()));
+    };
+    let at = if miss.pointer.is_empty() { "/".to_owned() } else { miss.pointer.clone() };
+    let mut d = Diagnostic::error(format!("`{}` matches nothing in the sample payloads", path.text))
+        .at(path.file_span(miss.selector.clone()));
+    if let (Some(name), Kind::Object(members)) = (&miss.name, &miss.parent.kind) {
+        d = d.label(format!("no member `{name}` at `{at}` in sample `{sample}`"));
+        let keys: Vec<&str> = members.iter().map(|m| m.key.text.as_str()).collect();
+        if let Some(best) = did_you_mean(name, keys.iter().copied()) {
+            d = d.help(format!("did you mean `{best}`?"));
         }
-        errors.push(d);
+        if !keys.is_empty() {
+            d = d.note(format!("`{at}` in `{sample}` has: {}", keys.join(", ")));
+        }
+    } else {
+        d = d.label(format!("nothing here at `{at}` in sample `{sample}` ({})", miss.parent.describe()));
     }
-}
-
-/// Why `value` cannot become what `role` needs, if it cannot.
-fn value_problem(
-    value: &Value,
-    role: Role<'_>,
-    formats: &[TimeFormat],
-    timezone: Option<&str>,
-) -> Option<String> {
-    let found = value.describe();
-    let integer =
-        matches!(&value.kind, Kind::Number(n) if n.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
-    match (role, &value.kind) {
-        (_, Kind::Null) => None,
-        (Role::Identifier(field), kind) => (!matches!(kind, Kind::String(_)) && !integer)
-            .then(|| format!("{found}, but {field} must be a string or an integer")),
-        (Role::Text(field), kind) => {
-            (!matches!(kind, Kind::String(_))).then(|| format!("{found}, but {field} must be a string"))
-        }
-        (Role::MergePart, kind) => {
-            (!matches!(kind, Kind::String(_))).then(|| format!("{found}, but #MERGE parts must be strings"))
-        }
-        (Role::Time, Kind::String(s)) if formats.is_empty() => {
-            Some(format!("the string {:?}, but user_time strings need formats.user_time", s.text))
-        }
-        (Role::Time, Kind::String(s)) => date::evaluate(formats, timezone, &s.text)
-            .is_none()
-            .then(|| format!("the time {:?}, which matches none of the user_time formats", s.text)),
-        (Role::Time, _) if integer => None,
-        (Role::Time, _) => Some(format!("{found}, but user_time must be an integer or a string")),
-        (Role::CreateAll(field), kind) => (!matches!(kind, Kind::Object(_)))
-            .then(|| format!("{found}, but {field} must point at an object")),
-        (Role::Attribute, _) => None,
-        (Role::Validation(ty), kind) => {
-            let ok = match ty {
-                JsonType::String => matches!(kind, Kind::String(_)),
-                JsonType::Number => matches!(kind, Kind::Number(_)),
-                JsonType::Integer => {
-                    matches!(kind, Kind::Number(n) if n.parse::<f64>().is_ok_and(|f| f.fract() == 0.0))
-                }
-                JsonType::Boolean => matches!(kind, Kind::Bool(_)),
-                JsonType::Object => matches!(kind, Kind::Object(_)),
-                JsonType::Array => matches!(kind, Kind::Array(_)),
-            };
-            (!ok).then(|| format!("{found}, which fails payload_validations ({} expected)", type_name(ty)))
-        }
-    }
-}
-
-fn type_name(ty: JsonType) -> &'static str {
-    match ty {
-        JsonType::String => "string",
-        JsonType::Number => "number",
-        JsonType::Integer => "integer",
-        JsonType::Boolean => "boolean",
-        JsonType::Object => "object",
-        JsonType::Array => "array",
-    }
-}
-
-/// `#MERGE`: the date and time of each sample, joined, must be read by the formats.
-fn check_merge(
-    date: &Path,
-    time: &Path,
-    samples: &[Sample<'_>],
-    formats: &[TimeFormat],
-    timezone: Option<&str>,
-    errors: &mut Vec<Diagnostic>,
-) {
-    for sample in samples {
-        let (Some(Ok(dates)), Some(Ok(times))) = (select(date, &sample.root), select(time, &sample.root))
-        else {
-            continue;
-        };
-        for ((d, _), (t, _)) in dates.iter().zip(&times) {
-            if let (Kind::String(d), Kind::String(t)) = (&d.kind, &t.kind) {
-                let merged = format!("{} {}", d.text, t.text);
-                if date::evaluate(formats, timezone, &merged).is_none() {
-                    errors.push(
-                        Diagnostic::error(format!(
-                            "sample `{}`: #MERGE makes the time {merged:?}, which matches none of the user_time formats",
-                            sample.name
-                        ))
-                        .at(date.span.clone()),
-                    );
-                    return;
-                }
-            }
-        }
-    }
+    Some(d)
 }
