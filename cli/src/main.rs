@@ -1,16 +1,22 @@
-//! `hookmap`: checks mapper files the way the build does, for CI and editors, and prints the code
-//! a mapper compiles to.
+//! `hookmap`: the daily tools of mapper authors. Checks mapper files the way the build does (for
+//! CI and editors), runs them on payloads, keeps golden tests, compares two versions, proposes a
+//! mapper from sample payloads, and prints the code a mapper compiles to. Everything that maps a
+//! payload here runs the compiler's evaluator, which the test suite holds to the generated code.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod diff;
+mod golden;
+mod run;
 mod sarif;
+mod scaffold;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hookmap_compiler::{Options, Source};
 
 #[derive(Parser)]
-#[command(name = "hookmap", version, about = "Check webhook mappers and show the Rust they compile to")]
+#[command(name = "hookmap", version, about = "Write, run, test and check webhook mappers")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,6 +65,56 @@ enum Command {
         /// The mapper file.
         mapper: PathBuf,
     },
+    /// Maps payloads and prints each one's records (or its e_9004 error) as JSON; exits with 1
+    /// when a payload is refused.
+    Run {
+        /// The mapper file.
+        mapper: PathBuf,
+        /// Payload files; `-` reads standard input.
+        #[arg(required = true)]
+        payloads: Vec<PathBuf>,
+        /// Indented JSON, for people.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Runs the golden tests: each `tests/NAME/*.json` payload of each `mappers/NAME.json` must
+    /// produce its `*.records.json`.
+    Test {
+        /// The project folder, holding `mappers/` and `tests/`.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Writes the current outputs where they differ or are missing, for review.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// Shows what changes between two versions of a mapper; exits with 1 when anything does.
+    Diff {
+        /// The mapper as it was.
+        old: PathBuf,
+        /// The mapper as it is.
+        new: PathBuf,
+        /// A payload both versions map, to compare their records (repeatable).
+        #[arg(long = "sample", value_name = "FILE")]
+        samples: Vec<PathBuf>,
+    },
+    /// Proposes a mapper for sample payloads, explaining each choice on standard error.
+    Scaffold {
+        /// Sample payloads of one partner webhook.
+        #[arg(required = true)]
+        payloads: Vec<PathBuf>,
+        /// What the records are: events, or user profiles.
+        #[arg(long = "type", value_enum, default_value_t = Kind::Events)]
+        kind: Kind,
+        /// `partner_name` (default: the first payload's file name).
+        #[arg(long)]
+        partner: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    Events,
+    Users,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,7 +133,32 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { mappers, samples, format } => check(&mappers, &samples, format, color),
         Command::Expand { mapper } => expand(&mapper, color),
+        Command::Run { mapper, payloads, pretty } => match plan_of(&mapper, color) {
+            Ok(plan) => run::run(&plan, &payloads, pretty),
+            Err(code) => code,
+        },
+        Command::Test { dir, bless } => golden::test(&dir, bless, color),
+        Command::Diff { old, new, samples } => match (plan_of(&old, color), plan_of(&new, color)) {
+            (Ok(old), Ok(new)) => diff::diff(&old, &new, &samples),
+            (Err(code), _) | (_, Err(code)) => code,
+        },
+        Command::Scaffold { payloads, kind, partner } => {
+            scaffold::scaffold(&payloads, kind == Kind::Users, partner.as_deref())
+        }
     }
+}
+
+/// The plan of a mapper file; its diagnostics go to standard error, and the `Err` is exit code 2
+/// (the command could not run).
+fn plan_of(path: &Path, color: bool) -> Result<hookmap_compiler::ir::Plan, ExitCode> {
+    let source = read(path).map_err(|message| {
+        eprintln!("{message}");
+        ExitCode::from(2)
+    })?;
+    hookmap_compiler::plan(&source, &Options::default()).map_err(|diagnostics| {
+        eprintln!("{}", render(&diagnostics, color));
+        ExitCode::from(2)
+    })
 }
 
 fn read(path: &Path) -> Result<Source, String> {

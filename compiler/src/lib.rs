@@ -21,8 +21,10 @@ pub use diagnostics::{Diagnostic, Diagnostics};
 pub use source::Source;
 pub mod evaluate;
 pub mod generate;
+pub mod golden;
 pub mod ir;
 pub mod lower;
+pub mod scaffold;
 
 mod builder;
 mod macro_input;
