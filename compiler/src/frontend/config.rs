@@ -16,9 +16,17 @@ use crate::model::{
 use super::json::{Kind, Member, Str, Value};
 use super::suggest::did_you_mean;
 
-/// Keys of the top-level object.
-pub(crate) const TOP_KEYS: &[&str] =
-    &["partner_name", "config_name", "mapping_type", "mappings", "batching", "payload_validations"];
+/// Keys of the top-level object. `$schema` names the JSON Schema an editor checks the file with
+/// (`schema/mapper.schema.json`); it must be a string and is otherwise ignored.
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "partner_name",
+    "config_name",
+    "mapping_type",
+    "mappings",
+    "batching",
+    "payload_validations",
+    "$schema",
+];
 
 /// Keys of `mappings`.
 pub(crate) const MAPPING_KEYS: &[&str] = &[
@@ -201,6 +209,7 @@ pub(crate) fn walk(text: &str, root: &Value, errors: &mut Vec<Diagnostic>) -> Op
             "mappings" => d.mappings = w.mappings(m),
             "batching" => d.batching = w.bool(v, "batching"),
             "payload_validations" => d.validations = w.validations(v),
+            "$schema" => _ = w.string(v, "`$schema`"),
             _ => unreachable!("BUG: key `{key}` is in TOP_KEYS but not handled"),
         }
     }
@@ -792,6 +801,28 @@ mod tests {
         assert_eq!(to_identifier("Lead Form"), "lead_form");
         assert_eq!(to_identifier("  My CRM-2 "), "my_crm-2");
         assert_eq!(to_identifier("42"), "");
+    }
+
+    #[test]
+    fn schema_key_is_accepted_and_ignored_at_the_top_only() {
+        use crate::source::Source;
+        let mapper = |top: &str, mappings: &str| {
+            format!(
+                r#"{{{top}"partner_name": "t", "mapping_type": "users",
+                    "mappings": {{{mappings}"customer_id": "$.id"}}}}"#
+            )
+        };
+        let parse = |text: &str| super::super::parse(&Source::inline("t.json", text));
+
+        let m = parse(&mapper(r#""$schema": "../schema/mapper.schema.json", "#, "")).expect("accepted");
+        assert_eq!(m.partner_name.value, "t");
+        assert_eq!(m.config_name, None);
+        assert_eq!(m.mapping_type.value, MappingType::Users);
+
+        let errors = parse(&mapper(r#""$schema": 1, "#, "")).expect_err("a number");
+        assert!(errors.iter().any(|d| d.message.contains("`$schema` must be a string")), "{errors:?}");
+        let errors = parse(&mapper("", r#""$schema": "x", "#)).expect_err("inside mappings");
+        assert!(errors.iter().any(|d| d.message.contains("unknown key `$schema`")), "{errors:?}");
     }
 
     #[test]
