@@ -61,12 +61,28 @@ impl Server {
                 .args(["--cluster", &format!("nats://127.0.0.1:{cluster_port}")])
                 .args(["--routes", &routes.join(",")]);
         }
-        self.child = Some(command.spawn().expect("spawn nats-server"));
+        let mut child = command.spawn().expect("spawn nats-server");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server {} did not start", self.name);
+            // Say why: a port taken since `free_port` found it free shows in the server's log.
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+                panic!(
+                    "nats-server {} did not start on port {} (cluster port {:?}; {}); its log ends:\n{tail}",
+                    self.name,
+                    self.port,
+                    self.cluster_port,
+                    exited.map_or("still running".to_owned(), |s| format!("exited: {s}")),
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        self.child = Some(child);
     }
 
     fn kill(&mut self) {
