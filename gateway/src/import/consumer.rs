@@ -78,6 +78,7 @@ impl Importer {
         );
         let (stop, stopped) = watch::channel(false);
         let position = Position { applied, name: consumer.to_owned() };
+        tokio::spawn(sample_lag(broker.clone(), consumer.to_owned(), metrics.clone(), stopped.clone()));
         let task = tokio::spawn(run(broker, reader, store, position, metrics, stopped));
         Ok(Importer { state, stop, task, delivery })
     }
@@ -111,6 +112,25 @@ struct Position {
     applied: u64,
 }
 
+/// Reads the consumer's lag and the stream's last sequence for `/metrics` every [`LAG_EVERY`]
+/// until the importer stops. On a task of its own, so the gauges go on showing the backlog while
+/// the importer waits on a fetch or an acknowledgement (after a server dies, for seconds): read
+/// between batches, they froze at their last value, often nothing pending, when it was largest.
+async fn sample_lag(broker: Broker, name: String, metrics: Arc<Metrics>, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(LAG_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !*stopped.borrow() {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        match broker.consumer_lag(&name).await {
+            Ok((pending, last)) => metrics.set_import_lag(pending, last),
+            Err(e) => tracing::debug!(error = %e, "cannot read the consumer's lag"),
+        }
+    }
+}
+
 async fn run(
     broker: Broker,
     mut consumer: Consumer,
@@ -122,15 +142,7 @@ async fn run(
     let Position { name, mut applied } = position;
     metrics.set_import_applied(applied);
     tracing::info!(consumer = %name, position = applied, "importing from the stream");
-    let mut last_lag = Instant::now() - LAG_EVERY;
     while !*stopped.borrow() {
-        if last_lag.elapsed() >= LAG_EVERY {
-            last_lag = Instant::now();
-            match consumer.lag().await {
-                Ok((pending, last)) => metrics.set_import_lag(pending, last),
-                Err(e) => tracing::debug!(error = %e, "cannot read the consumer's lag"),
-            }
-        }
         let fetched = tokio::select! {
             fetched = consumer.fetch(BATCH, FETCH_WAIT) => fetched,
             _ = stopped.changed() => break,

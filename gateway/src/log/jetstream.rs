@@ -268,6 +268,27 @@ impl Broker {
         Ok(Consumer { inner: consumer, stream })
     }
 
+    /// How many messages the stream holds past what the durable consumer `name` has
+    /// acknowledged, and the stream's last sequence: read from the broker by name, so that it
+    /// can be sampled beside a reader that is busy or waiting on the same consumer.
+    pub async fn consumer_lag(&self, name: &str) -> Result<(u64, u64), BrokerError> {
+        let stream = self
+            .js
+            .get_stream_no_info(&self.config.stream)
+            .await
+            .map_err(|e| err(&format!("cannot open stream {}", self.config.stream), e))?;
+        let info =
+            stream.consumer_info(name).await.map_err(|e| err("cannot read the consumer's state", e))?;
+        let pending = info.num_pending + info.num_ack_pending as u64;
+        // Read after the consumer, so that it counts at least the messages the consumer has.
+        let stream = self
+            .js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| err("cannot read the stream's state", e))?;
+        Ok((pending, stream.cached_info().state.last_sequence))
+    }
+
     /// The stream's first sequence (earlier messages have aged out).
     pub async fn first_sequence(&self) -> Result<u64, BrokerError> {
         let mut stream = self

@@ -27,9 +27,12 @@ pub fn server_binary() -> Option<PathBuf> {
     found
 }
 
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+/// `n` different ports that were free a moment ago. All are held open until all are found: one
+/// at a time, the system may hand out a port it has just handed out (two servers of a cluster
+/// once got the same cluster port, and the second could not start).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind")).collect();
+    held.iter().map(|l| l.local_addr().expect("addr").port()).collect()
 }
 
 /// One server of a [`Cluster`].
@@ -61,12 +64,28 @@ impl Server {
                 .args(["--cluster", &format!("nats://127.0.0.1:{cluster_port}")])
                 .args(["--routes", &routes.join(",")]);
         }
-        self.child = Some(command.spawn().expect("spawn nats-server"));
+        let mut child = command.spawn().expect("spawn nats-server");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server {} did not start", self.name);
+            // Say why: a port taken since `free_ports` found it free shows in the server's log.
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+                panic!(
+                    "nats-server {} did not start on port {} (cluster port {:?}; {}); its log ends:\n{tail}",
+                    self.name,
+                    self.port,
+                    self.cluster_port,
+                    exited.map_or("still running".to_owned(), |s| format!("exited: {s}")),
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        self.child = Some(child);
     }
 
     fn kill(&mut self) {
@@ -89,10 +108,11 @@ impl Cluster {
     pub fn start(n: usize) -> Option<Cluster> {
         let binary = server_binary()?;
         let dir = tempfile::tempdir().expect("temp dir");
-        let cluster_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
-        let mut servers: Vec<Server> = (0..n)
+        let ports = free_ports(2 * n);
+        let (client_ports, cluster_ports) = ports.split_at(n);
+        let servers: Vec<Server> = (0..n)
             .map(|i| Server {
-                port: free_port(),
+                port: client_ports[i],
                 cluster_port: (n > 1).then(|| cluster_ports[i]),
                 routes: cluster_ports.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect(),
                 name: format!("n{i}"),
@@ -100,10 +120,13 @@ impl Cluster {
                 child: None,
             })
             .collect();
-        for server in &mut servers {
+        // Built first, so that the servers already started are killed when a later one fails.
+        let mut cluster = Cluster { binary, servers, _dir: dir };
+        let binary = cluster.binary.clone();
+        for server in &mut cluster.servers {
             server.spawn(&binary);
         }
-        Some(Cluster { binary, servers, _dir: dir })
+        Some(cluster)
     }
 
     /// Every server's client URL, comma-separated, as the gateway's `--nats` takes it.
