@@ -147,7 +147,7 @@ async fn run(
             fetched = consumer.fetch(BATCH, FETCH_WAIT) => fetched,
             _ = stopped.changed() => break,
         };
-        let (reads, acks): (Vec<Read>, Vec<Ack>) = match fetched {
+        let (mut reads, mut acks): (Vec<Read>, Vec<Ack>) = match fetched {
             Ok(batch) => batch.into_iter().unzip(),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the stream; retrying");
@@ -155,6 +155,20 @@ async fn run(
                 continue;
             }
         };
+        // A hole inside the batch (messages between two of it went to an earlier, lost fetch):
+        // apply the part before the hole; the next fetch starts after it, which the check below
+        // sees as out of order and reads again from the position.
+        let whole =
+            reads.windows(2).position(|w| w[1].sequence != w[0].sequence + 1).map_or(reads.len(), |i| i + 1);
+        if whole < reads.len() {
+            tracing::warn!(
+                after = reads[whole - 1].sequence,
+                next = reads[whole].sequence,
+                "a hole inside a batch; applying the part before it"
+            );
+            reads.truncate(whole);
+            acks.truncate(whole);
+        }
         let Some(through) = reads.last().map(|r| r.sequence) else { continue };
         if let Some(first) = reads.first().map(|r| r.sequence)
             && first > applied + 1
