@@ -198,3 +198,25 @@ fn samples_check_paths_with_filters_and_slices() {
     );
     assert!(stderr.contains("primary_contact.json:5:"), "{stderr}");
 }
+
+#[test]
+fn diagnostics_with_a_likely_fix_name_it() {
+    let dir = std::env::temp_dir().join(format!("hookmap-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mapper = dir.join("week_year.json");
+    let text = std::fs::read_to_string(fixture("lead_form.json"))
+        .expect("fixture")
+        .replace("yyyy-MM-dd HH:mm:ss", "YYYY-MM-dd HH:mm:ss")
+        .replace("$.form.name", "$.form[name");
+    std::fs::write(&mapper, text).expect("write");
+    let out = hookmap(&["check", "--color", "never", &mapper.to_string_lossy()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown pattern letter 'Y'"), "{stderr}");
+    assert!(
+        stderr.contains("= help: 'Y' is the week-based year in Java; use 'yyyy' for the year"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a name in brackets is quoted, as in ['name'] (or write .name)"), "{stderr}");
+}

@@ -589,14 +589,17 @@ impl Walker<'_> {
                     Err(e) => {
                         ok = false;
                         let inner = clamp(&s.text, e.span);
-                        self.push(
-                            Diagnostic::error(format!(
-                                "invalid date pattern \"{}\"",
-                                self.as_written(&item.span)
-                            ))
-                            .at(model::string_span(item.span.start, &s.escapes, inner))
-                            .label(e.message),
-                        );
+                        let mut d = Diagnostic::error(format!(
+                            "invalid date pattern \"{}\"",
+                            self.as_written(&item.span)
+                        ))
+                        .at(model::string_span(item.span.start, &s.escapes, inner))
+                        .label(e.message);
+                        // The pattern's own advice (`Y` → `yyyy`, the supported letters).
+                        if let Some(help) = e.help {
+                            d = d.help(help);
+                        }
+                        self.push(d);
                     }
                 }
             }

@@ -118,6 +118,19 @@ fn special_case(text: &str, at: usize, positives: &[Rule]) -> Option<PathError> 
             format!("expected a selector; a filter starts with \"?\", as in [?{found}...]"),
         ));
     }
+    // `$.form[name]`: a bare name in brackets.
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    if positives.contains(&Rule::selector)
+        && found.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && found.chars().all(is_name)
+    {
+        return Some(PathError::new(
+            word,
+            format!(
+                "expected a selector; a name in brackets is quoted, as in ['{found}'] (or write .{found})"
+            ),
+        ));
+    }
     None
 }
 

@@ -223,6 +223,11 @@ const ERRORS: &[(&str, Span, &str)] = &[
         "slice step is out of range; it must be between -9007199254740991 and 9007199254740991",
     ),
     ("$[@.a]", 2..3, "expected a selector; a filter starts with \"?\", as in [?@...]"),
+    (
+        "$.form[name",
+        7..11,
+        "expected a selector; a name in brackets is quoted, as in ['name'] (or write .name)",
+    ),
     ("$['a\u{1}']", 4..5, "control character U+0001 must be escaped in a string: write \\u0001"),
     ("$[\"a\tb\"]", 4..5, "control character U+0009 must be escaped in a string: write \\t"),
     (
