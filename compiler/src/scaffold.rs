@@ -392,6 +392,8 @@ fn user_time(
     let hinted = |leaf: &Leaf<'_>| {
         let key = leaf.names.last().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
         ["time", "date", "_at", "timestamp", "created", "updated"].iter().any(|h| key.contains(h))
+            || key == "ts"
+            || key.ends_with("_ts")
     };
     // Leaves named like a time first, then the others, in document order.
     let mut order: Vec<usize> = (0..leaves.len()).filter(|i| everywhere(&leaves[*i])).collect();
