@@ -208,12 +208,16 @@ pub fn scaffold(samples: &[Source], users: bool, partner: &str) -> Result<Propos
         }
     }
     if !attr.is_empty() {
-        reasons.push(format!("attr: {} other leaves of the items", attr.len()));
+        reasons.push(format!("attr: {} other {} of the items", attr.len(), leaves_word(attr.len())));
         mappings.push(("attr".into(), J::Obj(attr)));
     }
     if !profile.is_empty() {
-        let what = if users { "the other leaves of the items" } else { "leaves that describe the person" };
-        reasons.push(format!("user_attributes: {} {what}", profile.len()));
+        let what = if users { "other" } else { "personal" };
+        reasons.push(format!(
+            "user_attributes: {} {what} {} of the items",
+            profile.len(),
+            leaves_word(profile.len())
+        ));
         mappings.push(("user_attributes".into(), J::Obj(profile)));
     }
 
@@ -227,6 +231,10 @@ pub fn scaffold(samples: &[Source], users: bool, partner: &str) -> Result<Propos
     mapper.write(&mut text, 0);
     text.push('\n');
     Ok(Proposal { mapper: text, reasons })
+}
+
+fn leaves_word(n: usize) -> &'static str {
+    if n == 1 { "leaf" } else { "leaves" }
 }
 
 /// The items the records come from: the elements of a list of objects every sample holds at the
