@@ -744,7 +744,8 @@ pub fn iterated(raw: Option<Raw<'_>>) -> Result<Vec<Raw<'_>>, Problem> {
 }
 
 /// Collects the problems of one payload, so that every one is reported and nothing of a payload
-/// with a problem is imported.
+/// with a problem is imported. Generated code names paths with `&'static str`; the compiler's
+/// evaluator, which reads them from a plan, with owned strings.
 #[derive(Debug, Default)]
 pub struct Sink {
     details: Vec<Detail>,
@@ -761,7 +762,7 @@ impl Sink {
         &mut self,
         result: Result<T, Problem>,
         field: &'static str,
-        path: &'static str,
+        path: impl Into<Cow<'static, str>>,
         index: Option<usize>,
         pointer: impl FnOnce() -> String,
     ) -> Option<T> {
@@ -778,7 +779,7 @@ impl Sink {
     pub fn check(
         &mut self,
         result: Result<(), Problem>,
-        path: &'static str,
+        path: impl Into<Cow<'static, str>>,
         index: Option<usize>,
         pointer: impl FnOnce() -> String,
     ) {

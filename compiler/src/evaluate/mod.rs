@@ -15,8 +15,8 @@ mod query;
 mod read;
 mod record;
 
-use hookmap_core::__private::{self as rt, Json, Problem, Raw};
-use hookmap_core::{Detail, MapError, Record};
+use hookmap_core::__private::{self as rt, Json, Raw};
+use hookmap_core::{MapError, Record};
 
 pub use query::nodelist;
 use read::Frame;
@@ -29,21 +29,21 @@ pub fn evaluate<'a>(plan: &Plan, payload: &'a [u8]) -> Result<Vec<Record<'a>>, M
     let root: Raw<'a> = rt::read(payload)?;
     let root_tree = plan.root_tree.then(|| rt::tree(Some(root)));
     let run = Run { plan, root: root_tree.as_ref() };
-    let mut problems = Problems::default();
+    let mut problems = rt::Sink::new();
     let mut frames = vec![run.frame(0, Some(root))];
     let mut indices = Vec::new();
 
     if !plan.validations.is_empty() {
         let deepest = plan.validations.iter().map(|c| c.slot.scope).max().unwrap_or(0);
         run.validate(0, deepest, &mut frames, &mut indices, &mut problems);
-        if !problems.details.is_empty() {
-            return Err(MapError::new(problems.details));
+        if !problems.is_clean() {
+            return problems.finish(Vec::new());
         }
     }
 
     let mut records = Vec::new();
     run.map(0, Fields::default(), &mut frames, &mut indices, &mut problems, &mut records);
-    if problems.details.is_empty() { Ok(records) } else { Err(MapError::new(problems.details)) }
+    problems.finish(records)
 }
 
 /// One evaluation: the plan, and what filters mean by `$`.
@@ -51,43 +51,6 @@ struct Run<'p, 'r, 'a> {
     plan: &'p Plan,
     /// The payload as a tree, when filters compare with `$`.
     root: Option<&'r Json<'a>>,
-}
-
-/// The problems of one payload, as `Sink` of the runtime collects them.
-#[derive(Default)]
-struct Problems {
-    details: Vec<Detail>,
-}
-
-impl Problems {
-    fn field<T>(
-        &mut self,
-        result: Result<T, Problem>,
-        field: &'static str,
-        path: &str,
-        index: Option<usize>,
-        pointer: impl FnOnce() -> String,
-    ) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(problem) => {
-                self.details.push(rt::detail(problem, field, path.to_owned(), pointer(), index));
-                None
-            }
-        }
-    }
-
-    fn check(
-        &mut self,
-        result: Result<(), Problem>,
-        path: &str,
-        index: Option<usize>,
-        pointer: impl FnOnce() -> String,
-    ) {
-        if let Err(problem) = result {
-            self.details.push(rt::validation_detail(problem, path.to_owned(), pointer(), index));
-        }
-    }
 }
 
 /// The batch index of a problem in scope `scope`: the element of the outermost array.
@@ -103,11 +66,11 @@ impl<'a> Run<'_, '_, 'a> {
         deepest: usize,
         frames: &mut Vec<Frame<'a>>,
         indices: &mut Vec<usize>,
-        problems: &mut Problems,
+        problems: &mut rt::Sink,
     ) {
         for check in self.plan.validations.iter().filter(|c| c.slot.scope == scope) {
             let result = rt::check_type(self.value(frames, check.slot), rt_type(check.ty));
-            problems.check(result, &check.path, index_of(scope, indices), || {
+            problems.check(result, check.path.clone(), index_of(scope, indices), || {
                 self.pointer(check.slot, frames, indices)
             });
         }
@@ -132,7 +95,7 @@ impl<'a> Run<'_, '_, 'a> {
         mut fields: Fields<'a>,
         frames: &mut Vec<Frame<'a>>,
         indices: &mut Vec<usize>,
-        problems: &mut Problems,
+        problems: &mut rt::Sink,
         records: &mut Vec<Record<'a>>,
     ) {
         self.fields(scope, &mut fields, frames, indices, problems);
@@ -155,7 +118,7 @@ impl<'a> Run<'_, '_, 'a> {
             }
             Err(problem) => {
                 let slot = Slot { scope, node: array };
-                problems.check(Err(problem), &level.array_path, index_of(scope, indices), || {
+                problems.check(Err(problem), level.array_path.clone(), index_of(scope, indices), || {
                     self.pointer(slot, frames, indices)
                 });
             }

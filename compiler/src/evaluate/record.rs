@@ -4,11 +4,11 @@
 
 use std::borrow::Cow;
 
-use hookmap_core::__private::{self as rt, Problem};
+use hookmap_core::__private::{self as rt, Problem, Raw};
 use hookmap_core::{Attributes, Event, Profile, Record, Value};
 
 use super::read::Frame;
-use super::{Problems, Run, index_of};
+use super::{Run, index_of};
 use crate::date::{self, TimeFormat};
 use crate::ir::{AttributesPlan, Input, Slot, TimeInput, TimePlan};
 use crate::model::{Literal, MappingType, Platform};
@@ -34,6 +34,31 @@ type Ids<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
 
 type Members<'a> = Option<Vec<(Cow<'a, str>, Value<'a>)>>;
 
+/// Where the values of the current scope are, to convert them as the generated code does.
+struct Place<'x, 'p, 'r, 'a> {
+    run: &'x Run<'p, 'r, 'a>,
+    frames: &'x [Frame<'a>],
+    indices: &'x [usize],
+}
+
+impl<'a> Place<'_, '_, '_, 'a> {
+    /// Field `name` from the value of `slot` (read by the mapper's `path`), converted with
+    /// `convert`; `None` after recording its problem with the slot's batch index and pointer.
+    fn field<T>(
+        &self,
+        problems: &mut rt::Sink,
+        slot: Slot,
+        path: &str,
+        name: &'static str,
+        convert: impl FnOnce(Option<Raw<'a>>) -> Result<T, Problem>,
+    ) -> Option<T> {
+        let value = self.run.value(self.frames, slot);
+        problems.field(convert(value), name, path.to_owned(), index_of(slot.scope, self.indices), || {
+            self.run.pointer(slot, self.frames, self.indices)
+        })
+    }
+}
+
 impl<'a> Run<'_, '_, 'a> {
     /// Converts the fields whose values live in `scope`, in the order the generated code does.
     pub(super) fn fields(
@@ -42,66 +67,33 @@ impl<'a> Run<'_, '_, 'a> {
         fields: &mut Fields<'a>,
         frames: &[Frame<'a>],
         indices: &[usize],
-        problems: &mut Problems,
+        problems: &mut rt::Sink,
     ) {
         let r = &self.plan.record;
+        let at = Place { run: self, frames, indices };
         let here = |slot: &Slot| slot.scope == scope;
-        let index = |slot: Slot| index_of(slot.scope, indices);
-        let pointer = |slot: Slot| move || self.pointer(slot, frames, indices);
+        let required_id = |v| rt::required(rt::identifier(v));
 
         if self.plan.mapping_type == MappingType::Events {
             match (&r.customer_id, &r.anon_id) {
                 (Some(Input::Literal(_)), Some(Input::Read { slot, path })) if here(slot) => {
-                    fields.anon_id = problems.field(
-                        rt::identifier(self.value(frames, *slot)),
-                        "anon_id",
-                        path,
-                        index(*slot),
-                        pointer(*slot),
-                    );
+                    fields.anon_id = at.field(problems, *slot, path, "anon_id", rt::identifier);
                 }
                 (Some(Input::Read { slot, path }), None) if here(slot) => {
-                    fields.customer_id = problems
-                        .field(
-                            rt::required(rt::identifier(self.value(frames, *slot))),
-                            "customer_id",
-                            path,
-                            index(*slot),
-                            pointer(*slot),
-                        )
-                        .map(Some);
+                    fields.customer_id =
+                        at.field(problems, *slot, path, "customer_id", required_id).map(Some);
                 }
                 (None, Some(Input::Read { slot, path })) if here(slot) => {
-                    fields.anon_id = problems
-                        .field(
-                            rt::required(rt::identifier(self.value(frames, *slot))),
-                            "anon_id",
-                            path,
-                            index(*slot),
-                            pointer(*slot),
-                        )
-                        .map(Some);
+                    fields.anon_id = at.field(problems, *slot, path, "anon_id", required_id).map(Some);
                 }
                 (Some(Input::Read { slot: cs, path: cp }), Some(aid)) => {
                     if here(cs) {
-                        fields.customer_id = problems.field(
-                            rt::identifier(self.value(frames, *cs)),
-                            "customer_id",
-                            cp,
-                            index(*cs),
-                            pointer(*cs),
-                        );
+                        fields.customer_id = at.field(problems, *cs, cp, "customer_id", rt::identifier);
                     }
                     let aid_home = match aid {
                         Input::Read { slot, path } => {
                             if here(slot) {
-                                fields.anon_id = problems.field(
-                                    rt::identifier(self.value(frames, *slot)),
-                                    "anon_id",
-                                    path,
-                                    index(*slot),
-                                    pointer(*slot),
-                                );
+                                fields.anon_id = at.field(problems, *slot, path, "anon_id", rt::identifier);
                             }
                             slot.scope
                         }
@@ -117,9 +109,9 @@ impl<'a> Run<'_, '_, 'a> {
                                 problems.field::<()>(
                                     Err(Problem::Missing),
                                     "customer_id",
-                                    cp,
+                                    cp.to_owned(),
                                     index_of(home, indices),
-                                    pointer(*cs),
+                                    || self.pointer(*cs, frames, indices),
                                 );
                                 None
                             }
@@ -133,39 +125,26 @@ impl<'a> Run<'_, '_, 'a> {
             if let Some(Input::Read { slot, path }) = &r.event_name
                 && here(slot)
             {
-                fields.event_name = problems.field(
-                    rt::required(rt::string(self.value(frames, *slot))),
-                    "event_name",
-                    path,
-                    index(*slot),
-                    pointer(*slot),
-                );
+                fields.event_name =
+                    at.field(problems, *slot, path, "event_name", |v| rt::required(rt::string(v)));
             }
         } else if let Some(Input::Read { slot, path }) = &r.customer_id
             && here(slot)
         {
-            fields.customer_id = problems
-                .field(
-                    rt::required(rt::identifier(self.value(frames, *slot))),
-                    "customer_id",
-                    path,
-                    index(*slot),
-                    pointer(*slot),
-                )
-                .map(Some);
+            fields.customer_id = at.field(problems, *slot, path, "customer_id", required_id).map(Some);
         }
 
         if let Some(time) = &r.user_time {
-            self.user_time(time, scope, fields, frames, indices, problems);
+            self.user_time(time, scope, fields, &at, problems);
         }
 
         if self.plan.mapping_type == MappingType::Events
             && let Input::Read { slot, path } = &r.app_version
             && here(slot)
         {
-            let value = rt::string(self.value(frames, *slot))
-                .map(|v| v.unwrap_or(Cow::Borrowed(crate::frontend::DEFAULT_APP_VERSION)));
-            fields.app_version = problems.field(value, "app_version", path, index(*slot), pointer(*slot));
+            let or_default =
+                |v| rt::string(v).map(|v| v.unwrap_or(Cow::Borrowed(crate::frontend::DEFAULT_APP_VERSION)));
+            fields.app_version = at.field(problems, *slot, path, "app_version", or_default);
         }
 
         let mut sets: Vec<(&AttributesPlan, &'static str, &mut Option<Members<'a>>)> = Vec::new();
@@ -177,70 +156,50 @@ impl<'a> Run<'_, '_, 'a> {
             if let Some((slot, path)) = &attributes.create_all
                 && here(slot)
             {
-                *members = problems.field(
-                    rt::members(self.value(frames, *slot)),
-                    name,
-                    path,
-                    index(*slot),
-                    pointer(*slot),
-                );
+                *members = at.field(problems, *slot, path, name, rt::members);
             }
         }
     }
 
-    pub(super) fn user_time(
+    fn user_time(
         &self,
         time: &TimePlan,
         scope: usize,
         fields: &mut Fields<'a>,
-        frames: &[Frame<'a>],
-        indices: &[usize],
-        problems: &mut Problems,
+        at: &Place<'_, '_, '_, 'a>,
+        problems: &mut rt::Sink,
     ) {
         let unit: i64 = match time.formats.iter().find(|f| !matches!(f, TimeFormat::Pattern(_))) {
             Some(TimeFormat::EpochSeconds) => 1000,
             _ => 1,
         };
         let parse = |text: &str| date::evaluate(&time.formats, time.timezone.as_deref(), text);
-        let pointer = |slot: Slot| move || self.pointer(slot, frames, indices);
+        let text = |v| rt::required(rt::string(v));
         match &time.source {
             TimeInput::Read { slot, path } if slot.scope == scope => {
                 let parser = (!time.formats.is_empty()).then_some(parse);
-                let result = rt::required(rt::time_input(self.value(frames, *slot)))
-                    .and_then(|t| rt::user_time_with(t, unit, parser, time.formats_text.clone()));
-                fields.user_time =
-                    problems.field(result, "user_time", path, index_of(scope, indices), pointer(*slot));
+                let read = |v| {
+                    rt::required(rt::time_input(v))
+                        .and_then(|t| rt::user_time_with(t, unit, parser, time.formats_text.clone()))
+                };
+                fields.user_time = at.field(problems, *slot, path, "user_time", read);
             }
             TimeInput::Read { .. } => {}
             TimeInput::Merge { date: (date_slot, date_path), time: (time_slot, time_path) } => {
                 if date_slot.scope == scope {
-                    let value = rt::required(rt::string(self.value(frames, *date_slot)));
-                    fields.date = problems.field(
-                        value,
-                        "user_time",
-                        date_path,
-                        index_of(scope, indices),
-                        pointer(*date_slot),
-                    );
+                    fields.date = at.field(problems, *date_slot, date_path, "user_time", text);
                 }
                 if time_slot.scope == scope {
-                    let value = rt::required(rt::string(self.value(frames, *time_slot)));
-                    fields.time = problems.field(
-                        value,
-                        "user_time",
-                        time_path,
-                        index_of(scope, indices),
-                        pointer(*time_slot),
-                    );
+                    fields.time = at.field(problems, *time_slot, time_path, "user_time", text);
                 }
                 if date_slot.scope.max(time_slot.scope) == scope {
                     fields.user_time = match (&fields.date, &fields.time) {
                         (Some(date), Some(clock)) => problems.field(
                             rt::merge_with(date, clock, parse, time.formats_text.clone()),
                             "user_time",
-                            &format!("{date_path} + {time_path}"),
-                            index_of(scope, indices),
-                            pointer(*date_slot),
+                            format!("{date_path} + {time_path}"),
+                            index_of(scope, at.indices),
+                            || self.pointer(*date_slot, at.frames, at.indices),
                         ),
                         _ => None,
                     };
