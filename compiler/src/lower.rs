@@ -442,26 +442,16 @@ impl Lowering {
 /// `@` followed by member names (at least one). `None` for filters that need the element as a
 /// whole (`@` alone, indexes, wildcards, `..`, nested filters, `$`).
 fn filter_members(expr: &crate::jsonpath::ast::LogicalExpr) -> Option<Vec<Vec<String>>> {
-    use crate::jsonpath::ast::QueryRoot;
     let mut paths: Vec<Vec<String>> = Vec::new();
     let mut simple = true;
-    crate::generate::query::visit_queries(expr, &mut |query| {
-        let names: Option<Vec<String>> = query
-            .segments
-            .iter()
-            .map(|s| match (s.kind, s.selectors.as_slice()) {
-                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.clone()),
-                _ => None,
-            })
-            .collect();
-        match names {
-            Some(names) if query.root == QueryRoot::Current && !names.is_empty() => {
-                if !paths.contains(&names) {
-                    paths.push(names);
-                }
+    crate::generate::query::visit_queries(expr, &mut |query| match query.current_member_names() {
+        Some(names) if !names.is_empty() => {
+            let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+            if !paths.contains(&names) {
+                paths.push(names);
             }
-            _ => simple = false,
         }
+        _ => simple = false,
     });
     simple.then_some(paths)
 }

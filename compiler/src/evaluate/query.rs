@@ -104,18 +104,7 @@ impl<'n, 'a> Context<'_, 'n, 'a> {
 
     /// The value read in advance for `query`, when it is `@` followed by known member names.
     fn known_member(&self, query: &FilterQuery) -> Option<Option<&'n Json<'a>>> {
-        if query.root != QueryRoot::Current {
-            return None;
-        }
-        let names: Option<Vec<&str>> = query
-            .segments
-            .iter()
-            .map(|s| match (s.kind, s.selectors.as_slice()) {
-                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        let names = names?;
+        let names = query.current_member_names()?;
         self.known
             .iter()
             .find(|(n, _)| n.iter().map(String::as_str).eq(names.iter().copied()))

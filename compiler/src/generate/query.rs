@@ -105,18 +105,7 @@ impl<'r> QueryCompiler<'r> {
 
     /// The expression given by [`Self::with_member`] for `query`, if any.
     fn known_member(&self, query: &FilterQuery) -> Option<TokenStream> {
-        if query.root != QueryRoot::Current {
-            return None;
-        }
-        let names: Option<Vec<&str>> = query
-            .segments
-            .iter()
-            .map(|s| match (s.kind, s.selectors.as_slice()) {
-                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        let names = names?;
+        let names = query.current_member_names()?;
         self.members
             .iter()
             .find(|(n, _)| n.iter().map(String::as_str).eq(names.iter().copied()))

@@ -236,6 +236,22 @@ impl Segment {
 }
 
 impl FilterQuery {
+    /// The member names of `@.a.b` (`["a", "b"]`): `Some` when the query starts at `@` and every
+    /// segment is a child segment with one name selector. Chain filters read such members with
+    /// their element instead of parsing it.
+    pub fn current_member_names(&self) -> Option<Vec<&str>> {
+        if self.root != QueryRoot::Current {
+            return None;
+        }
+        self.segments
+            .iter()
+            .map(|s| match (s.kind, s.selectors.as_slice()) {
+                (SegmentKind::Child, [Selector::Name { name, .. }]) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether every segment is a child segment with one name or index selector: a path to at
     /// most one node.
     pub fn is_singular(&self) -> bool {
