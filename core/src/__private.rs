@@ -21,7 +21,7 @@ pub use ::std::vec;
 pub use ::std::vec::Vec;
 
 pub use crate::date;
-pub use crate::json::{Children, Json};
+pub use crate::json::{Children, Json, is_json_number};
 pub use crate::jsonpath::{
     NO_PATTERN, Operand, Pattern, Slice, eq, ge, gt, is_match, is_match_dynamic, le, length, lt, ne, pattern,
     slice, slice_enumerate,

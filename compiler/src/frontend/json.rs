@@ -426,7 +426,8 @@ impl Parser<'_> {
             end += 1;
         }
         let token = &self.text[start..end];
-        if !is_json_number(token) {
+        // The runtime's check of the JSON number grammar, so mapper files and payloads agree.
+        if !hookmap_core::__private::is_json_number(token) {
             let help = if token.len() > 1 && token.trim_start_matches('-').starts_with('0') {
                 "JSON numbers have no leading zeros; write it as a string if the zeros matter"
             } else {
@@ -531,45 +532,6 @@ fn trailing_comma(comma: usize, close: char) -> Box<Diagnostic> {
             .label(format!("JSON allows no `,` before `{close}`"))
             .help("remove this comma"),
     )
-}
-
-/// `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`
-fn is_json_number(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i > start
-    };
-    if b.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            digits(&mut i);
-        }
-        _ => return false,
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// 1-based line of a byte offset; only for the "first set on line N" note.
