@@ -51,17 +51,15 @@ pub fn test(dir: &Path, bless: bool, color: bool) -> ExitCode {
                     passed += 1;
                     report.push_str(&format!("ok    {label}\n"));
                 }
-                Outcome::Fail { .. } | Outcome::Missing { .. } if bless => {
-                    let Ok(payload) = std::fs::read(&case.payload) else { continue };
-                    let text = golden::pretty(&map(&payload));
-                    if let Err(e) = std::fs::write(&case.expected, text) {
+                Outcome::Fail { actual, .. } | Outcome::Missing { actual } if bless => {
+                    if let Err(e) = std::fs::write(&case.expected, actual) {
                         eprintln!("error: cannot write {}: {e}", case.expected.display());
                         return ExitCode::from(2);
                     }
                     blessed += 1;
                     report.push_str(&format!("bless {label} -> {}\n", case.expected.display()));
                 }
-                Outcome::Fail { diff } => {
+                Outcome::Fail { diff, .. } => {
                     failed += 1;
                     report.push_str(&format!("FAIL  {label}: the output differs\n{diff}"));
                 }

@@ -79,6 +79,8 @@ pub enum Outcome {
     Fail {
         /// `-` expected, `+` actual.
         diff: String,
+        /// The output, pretty-printed (what `--bless` writes).
+        actual: String,
     },
     /// There is no expected output yet.
     Missing {
@@ -111,10 +113,10 @@ pub fn run(case: &Case, map: &dyn Fn(&[u8]) -> Value) -> Outcome {
         Err(e) => return Outcome::Broken { reason: format!("{}: not JSON: {e}", case.expected.display()) },
     };
     if expected == actual {
-        Outcome::Pass
-    } else {
-        Outcome::Fail { diff: diff(&pretty(&expected), &pretty(&actual), "expected", "actual") }
+        return Outcome::Pass;
     }
+    let actual = pretty(&actual);
+    Outcome::Fail { diff: diff(&pretty(&expected), &actual, "expected", "actual"), actual }
 }
 
 /// Pretty JSON with a final newline, as golden files are written.
@@ -145,7 +147,7 @@ pub fn assert_cases(mapper: &dyn Mapper, dir: impl AsRef<Path>) {
     for case in &cases {
         match run(case, &map) {
             Outcome::Pass => {}
-            Outcome::Fail { diff } => {
+            Outcome::Fail { diff, .. } => {
                 failures.push(format!("{}: output differs\n{diff}", case.payload.display()))
             }
             Outcome::Missing { .. } => failures.push(format!(
