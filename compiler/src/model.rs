@@ -194,19 +194,5 @@ pub struct Validation {
     pub ty: Spanned<JsonType>,
 }
 
-/// The JSON types of `payload_validations`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JsonType {
-    /// `string`
-    String,
-    /// `number`
-    Number,
-    /// `integer`
-    Integer,
-    /// `boolean`
-    Boolean,
-    /// `object`
-    Object,
-    /// `array`
-    Array,
-}
+/// The JSON types of `payload_validations`: the runtime's own, which checks them.
+pub use hookmap_core::__private::JsonType;

@@ -69,7 +69,7 @@ impl<'a> Run<'_, '_, 'a> {
         problems: &mut rt::Sink,
     ) {
         for check in self.plan.validations.iter().filter(|c| c.slot.scope == scope) {
-            let result = rt::check_type(self.value(frames, check.slot), rt_type(check.ty));
+            let result = rt::check_type(self.value(frames, check.slot), check.ty);
             problems.check(result, check.path.clone(), index_of(scope, indices), || {
                 self.pointer(check.slot, frames, indices)
             });
@@ -123,17 +123,5 @@ impl<'a> Run<'_, '_, 'a> {
                 });
             }
         }
-    }
-}
-
-fn rt_type(ty: crate::model::JsonType) -> rt::JsonType {
-    use crate::model::JsonType;
-    match ty {
-        JsonType::String => rt::JsonType::String,
-        JsonType::Number => rt::JsonType::Number,
-        JsonType::Integer => rt::JsonType::Integer,
-        JsonType::Boolean => rt::JsonType::Boolean,
-        JsonType::Object => rt::JsonType::Object,
-        JsonType::Array => rt::JsonType::Array,
     }
 }
